@@ -1,0 +1,203 @@
+/*
+ * test_join.c - weft_join and weft_join_inline give sequential answers at
+ * every pool size, nested in loops and scopes, and from outside threads.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "harness.h"
+#include "weft.h"
+#include "weft/inline.h"
+
+static long fib_seq(int n)
+{
+    return n < 2 ? n : fib_seq(n - 1) + fib_seq(n - 2);
+}
+
+typedef struct fib_arg {
+    int n;
+    long r;
+} fib_arg;
+
+static void fib_join(void *p)
+{
+    fib_arg *a = p;
+    if (a->n < 2) {
+        a->r = a->n;
+        return;
+    }
+    fib_arg x = {a->n - 1, 0}, y = {a->n - 2, 0};
+    weft_join(fib_join, &x, fib_join, &y);
+    a->r = x.r + y.r;
+}
+
+static void fib_inline(void *p)
+{
+    fib_arg *a = p;
+    if (a->n < 2) {
+        a->r = a->n;
+        return;
+    }
+    fib_arg x = {a->n - 1, 0}, y = {a->n - 2, 0};
+    weft_join_inline(fib_inline, &x, fib_inline, &y);
+    a->r = x.r + y.r;
+}
+
+static void fib_pools(void)
+{
+    int max_n = (int)test_scaled(30, 18);
+    if (max_n > 30)
+        max_n = 30;
+    static const unsigned sizes[] = {1, 2, 3, 8};
+    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+        weft_pool *pool;
+        weft_config cfg = {sizes[s], NULL, 0};
+        CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
+        CHECK_EQ(weft_pool_num_threads(pool), sizes[s]);
+        for (int n = 0; n <= max_n; n += (n < 20 ? 1 : 5)) {
+            fib_arg a = {n, -1}, b = {n, -1};
+            CHECK_EQ(weft_pool_run(pool, fib_join, &a), 0);
+            CHECK_EQ(weft_pool_run(pool, fib_inline, &b), 0);
+            CHECK_EQ(a.r, fib_seq(n));
+            CHECK_EQ(b.r, fib_seq(n));
+        }
+        weft_pool_destroy(pool);
+    }
+    TEST_PASS("fib through weft_join and weft_join_inline, 1/2/3/8 workers");
+}
+
+/* weft_join from a thread that is no worker uses the default pool. */
+static void outside_thread(void)
+{
+    CHECK_EQ(weft_current_thread_index(), -1);
+    fib_arg a = {22, 0};
+    fib_join(&a);
+    CHECK_EQ(a.r, fib_seq(22));
+    fib_arg b = {22, 0};
+    fib_inline(&b);
+    CHECK_EQ(b.r, fib_seq(22));
+    CHECK(weft_default_pool() != NULL);
+    TEST_PASS("join from a non-worker thread runs in the default pool");
+}
+
+/* Nested: join inside parallel_for inside scope_run. */
+typedef struct nest {
+    _Atomic long total;
+} nest;
+
+static void nest_body(size_t lo, size_t hi, void *p)
+{
+    nest *ns = p;
+    for (size_t i = lo; i < hi; i++) {
+        fib_arg a = {(int)(i % 16), 0};
+        fib_join(&a);
+        atomic_fetch_add(&ns->total, a.r);
+        CHECK(weft_current_thread_index() >= 0);
+    }
+}
+
+static void nest_task(weft_scope *s, void *p)
+{
+    (void)s;
+    weft_parallel_for(0, 400, 3, nest_body, p);
+}
+
+static void nest_scope(weft_scope *s, void *p)
+{
+    for (int i = 0; i < 5; i++)
+        weft_spawn(s, nest_task, p);
+}
+
+static void nested(void)
+{
+    long expect = 0;
+    for (size_t i = 0; i < 400; i++)
+        expect += fib_seq((int)(i % 16));
+    nest ns;
+    atomic_init(&ns.total, 0);
+    weft_scope_run(nest_scope, &ns);
+    CHECK_EQ(atomic_load(&ns.total), 5 * expect);
+    TEST_PASS("join inside parallel_for inside scope_run");
+}
+
+/* The thread index is 0..n-1 on workers and unique per worker. */
+typedef struct seen {
+    _Atomic int hits[64];
+} seen;
+
+static void mark(size_t lo, size_t hi, void *p)
+{
+    seen *s = p;
+    int idx = weft_current_thread_index();
+    CHECK(idx >= 0 && idx < 4);
+    atomic_fetch_add(&s->hits[idx], (int)(hi - lo));
+}
+
+static void index_body(void *p)
+{
+    weft_parallel_for(0, 100000, 1, mark, p);
+}
+
+static void thread_index(void)
+{
+    weft_pool *pool;
+    weft_config cfg = {4, NULL, 0};
+    CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
+    seen s;
+    memset(&s, 0, sizeof(s));
+    CHECK_EQ(weft_pool_run(pool, index_body, &s), 0);
+    int total = 0;
+    for (int i = 0; i < 64; i++)
+        total += atomic_load(&s.hits[i]);
+    CHECK_EQ(total, 100000);
+    weft_pool_destroy(pool);
+    TEST_PASS("weft_current_thread_index");
+}
+
+/* A join whose halves block briefly forces steals and sleeping joiners. */
+static void nap(void *p)
+{
+    (void)p;
+    struct timespec ts = {0, 200000};
+    nanosleep(&ts, NULL);
+}
+
+typedef struct deep {
+    int depth;
+    _Atomic long *count;
+} deep;
+
+static void deep_join(void *p)
+{
+    deep *d = p;
+    atomic_fetch_add(d->count, 1);
+    if (d->depth == 0) {
+        nap(NULL);
+        return;
+    }
+    deep a = {d->depth - 1, d->count}, b = {d->depth - 1, d->count};
+    weft_join(deep_join, &a, deep_join, &b);
+}
+
+static void stolen_and_sleeping(void)
+{
+    weft_pool *pool;
+    weft_config cfg = {3, NULL, 0};
+    CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
+    _Atomic long count = 0;
+    deep d = {8, &count};
+    CHECK_EQ(weft_pool_run(pool, deep_join, &d), 0);
+    CHECK_EQ(atomic_load(&count), (1 << 9) - 1);
+    weft_pool_destroy(pool);
+    TEST_PASS("joins with blocking leaves (steals, sleeping joiners)");
+}
+
+int main(void)
+{
+    outside_thread();
+    fib_pools();
+    nested();
+    thread_index();
+    stolen_and_sleeping();
+    return 0;
+}
