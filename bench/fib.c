@@ -138,7 +138,7 @@ int main(int argc, char **argv)
         double t1 = 0;
         for (int i = 0; i < nt; i++) {
             weft_pool *pool;
-            weft_config cfg = {threads[i], NULL, 0};
+            weft_config cfg = {.num_threads = threads[i]};
             if (weft_pool_create(&cfg, &pool) != 0) {
                 fprintf(stderr, "cannot create a pool of %u\n", threads[i]);
                 return 1;

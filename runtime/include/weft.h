@@ -54,6 +54,9 @@ extern "C" {
 
 typedef struct weft_pool weft_pool;
 
+/* Called on a worker thread with its index and weft_config.handler_arg. */
+typedef void (*weft_thread_fn)(unsigned index, void *arg);
+
 typedef struct weft_config {
     /* 0: WEFT_NUM_THREADS from the environment if it holds a number in
      * 1..WEFT_MAX_THREADS (anything else is ignored with a warning on
@@ -65,6 +68,12 @@ typedef struct weft_config {
     /* 0: the pthread default (usually 8 MiB).  Otherwise at least
      * PTHREAD_STACK_MIN bytes, rounded up to whole pages. */
     size_t stack_size;
+    /* Optional: run on each worker when it starts, before it runs any job
+     * (to set up per-thread state, e.g. a Python thread state), and when
+     * it exits, after its last job.  NULL: none. */
+    weft_thread_fn start_handler;
+    weft_thread_fn exit_handler;
+    void *handler_arg;
 } weft_config;
 
 /*
@@ -80,7 +89,8 @@ typedef struct weft_config {
 WEFT_API int weft_pool_create(const weft_config *cfg, weft_pool **out);
 
 /*
- * Wait for all work in flight (weft_pool_run calls already started), stop
+ * Wait for all work in flight (weft_pool_run calls already started and
+ * functions given to weft_pool_spawn), stop
  * and join every worker and free the pool.  Must not be called from a
  * worker of the same pool (that would wait for itself; it aborts with a
  * message instead).  NULL is ignored.  Destroying the default pool is not
@@ -114,6 +124,15 @@ typedef void (*weft_fn)(void *arg);
  * process: its threads do not exist here).
  */
 WEFT_API int weft_pool_run(weft_pool *pool, weft_fn fn, void *arg);
+
+/*
+ * Run fn(arg) on a worker of pool, and return at once without waiting (like
+ * rayon::spawn).  The caller arranges how it learns that fn is done.
+ * weft_pool_destroy waits for spawned functions to finish.
+ * Returns 0, or EINVAL (pool or fn NULL), ENOMEM, ESHUTDOWN, ESRCH (as
+ * weft_pool_run).
+ */
+WEFT_API int weft_pool_spawn(weft_pool *pool, weft_fn fn, void *arg);
 
 /*
  * Index of the calling thread in its pool: 0..n-1 on a worker, -1 on any

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "latch.h"
 #include "registry.h"
 #include "sleep.h"
@@ -89,19 +90,13 @@ static void injected_execute(weft__job *job, weft__worker *w,
         weft__futex_wake(&theirs->foreign_refs, 1);
 }
 
-int weft_pool_run(weft_pool *pool, weft_fn fn, void *arg)
+/* Register a use of pool (a run or a spawn in flight) so that destroy
+ * waits for it.  Returns 0, ESHUTDOWN or ESRCH. */
+static int enter(weft_pool *pool)
 {
-    if (pool == NULL || fn == NULL)
-        return EINVAL;
     if (pool->fork_generation !=
         atomic_load_explicit(&weft__fork_generation, memory_order_relaxed))
         return ESRCH;
-    weft__worker *w = weft__tls_worker;
-    if (w != NULL && w->pool == pool) {
-        fn(arg); /* already inside: everything fn forks is structured */
-        return 0;
-    }
-
     /* Register as a user before checking `closing`; destroy sets closing
      * before waiting for users to drain.  seq_cst on both sides (a Dekker
      * pair): either we see closing, or destroy sees our count. */
@@ -112,6 +107,30 @@ int weft_pool_run(weft_pool *pool, weft_fn fn, void *arg)
             weft__futex_wake(&pool->users, 1);
         return ESHUTDOWN;
     }
+    return 0;
+}
+
+static void leave(weft_pool *pool)
+{
+    /* Release: our use of the pool happens-before destroy frees it.  Once
+     * the count drops, only the address is used (futex_wake is harmless on
+     * freed memory). */
+    if (atomic_fetch_sub_explicit(&pool->users, 1, memory_order_release) == 1)
+        weft__futex_wake(&pool->users, 1);
+}
+
+int weft_pool_run(weft_pool *pool, weft_fn fn, void *arg)
+{
+    if (pool == NULL || fn == NULL)
+        return EINVAL;
+    weft__worker *w = weft__tls_worker;
+    if (w != NULL && w->pool == pool) {
+        fn(arg); /* already inside: everything fn forks is structured */
+        return 0;
+    }
+    int err = enter(pool);
+    if (err != 0)
+        return err;
 
     injected_job j;
     j.inj.job.execute = injected_execute;
@@ -130,11 +149,52 @@ int weft_pool_run(weft_pool *pool, weft_fn fn, void *arg)
         weft__worker_wait_until(w, &j.done);
     else
         weft__latch_wait_blocking(&j.done);
+    leave(pool);
+    return 0;
+}
 
-    /* Release: our use of the pool happens-before destroy frees it. */
-    if (atomic_fetch_sub_explicit(&pool->users, 1, memory_order_release) == 1 &&
-        atomic_load_explicit(&pool->closing, memory_order_relaxed))
-        weft__futex_wake(&pool->users, 1);
+/* weft_pool_spawn's job: on the heap, since nobody waits in a frame. */
+typedef struct spawned_job {
+    weft__injectable inj;
+    weft_fn fn;
+    void *arg;
+    weft_pool *pool;
+} spawned_job;
+
+static void spawned_execute(weft__job *job, weft__worker *w,
+                            weft__worker *owner)
+{
+    (void)w;
+    (void)owner;
+    spawned_job *j = (spawned_job *)job;
+    weft_fn fn = j->fn;
+    void *arg = j->arg;
+    weft_pool *pool = j->pool;
+    weft__free(j, sizeof(*j), 0);
+    fn(arg);
+    leave(pool);
+}
+
+int weft_pool_spawn(weft_pool *pool, weft_fn fn, void *arg)
+{
+    if (pool == NULL || fn == NULL)
+        return EINVAL;
+    int err = enter(pool);
+    if (err != 0)
+        return err;
+    spawned_job *j = weft__alloc(sizeof(*j), 0);
+    if (j == NULL) {
+        leave(pool);
+        return ENOMEM;
+    }
+    j->inj.job.execute = spawned_execute;
+    j->fn = fn;
+    j->arg = arg;
+    j->pool = pool;
+    weft__worker *w = weft__tls_worker;
+    if (w != NULL && w->pool == pool && weft__deque_push(&w->dq, &j->inj.job))
+        return 0;
+    weft__injector_push(pool, &j->inj);
     return 0;
 }
 

@@ -136,11 +136,16 @@ void weft__worker_wait_until_cold(weft__worker *w, weft__latch *l)
 static void *worker_main(void *arg)
 {
     weft__worker *w = arg;
+    weft_pool *pool = w->pool;
     weft__tls_worker = w;
-    if (w->pool->use_rcu)
+    if (pool->use_rcu)
         weft__rcu_register();
-    weft__worker_wait_until(w, &w->pool->terminate);
-    if (w->pool->use_rcu)
+    if (pool->start_handler != NULL)
+        pool->start_handler(w->index, pool->handler_arg);
+    weft__worker_wait_until(w, &pool->terminate);
+    if (pool->exit_handler != NULL)
+        pool->exit_handler(w->index, pool->handler_arg);
+    if (pool->use_rcu)
         weft__rcu_unregister();
     weft__tls_worker = NULL;
     return NULL;
@@ -212,7 +217,7 @@ static void install_atfork(void)
 
 int weft_pool_create(const weft_config *cfg, weft_pool **out)
 {
-    static const weft_config defaults = {0, NULL, 0};
+    static const weft_config defaults = {0};
     if (out == NULL)
         return EINVAL;
     if (cfg == NULL)
@@ -236,6 +241,9 @@ int weft_pool_create(const weft_config *cfg, weft_pool **out)
         return ENOMEM;
     pool->num_threads = n;
     pool->use_rcu = weft__rcu_usable();
+    pool->start_handler = cfg->start_handler;
+    pool->exit_handler = cfg->exit_handler;
+    pool->handler_arg = cfg->handler_arg;
     pool->fork_generation =
         atomic_load_explicit(&weft__fork_generation, memory_order_relaxed);
     __cds_wfcq_init(&pool->inj_head, &pool->inj_tail);

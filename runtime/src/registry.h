@@ -38,6 +38,8 @@ struct weft_pool {
     weft__worker **workers;
     bool use_rcu;
     bool is_default;
+    weft_thread_fn start_handler, exit_handler;
+    void *handler_arg;
     unsigned long fork_generation; /* weft__fork_generation at creation */
     weft__sleep sleep;
 

@@ -54,7 +54,7 @@ static double time_fib(weft_pool *pool, int n)
 int main(void)
 {
     weft_pool *pool;
-    weft_config cfg = {4, NULL, 0};
+    weft_config cfg = {.num_threads = 4};
     CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
     fib_arg a = {24, 0};
     weft_pool_run(pool, fib, &a);
@@ -85,7 +85,7 @@ int main(void)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned base = cpus > 1 ? (unsigned)cpus : 2;
     weft_pool *p2, *p8;
-    weft_config c2 = {base, NULL, 0}, c8 = {base * 4, NULL, 0};
+    weft_config c2 = {.num_threads = base}, c8 = {.num_threads = base * 4};
     CHECK_EQ(weft_pool_create(&c2, &p2), 0);
     CHECK_EQ(weft_pool_create(&c8, &p8), 0);
     int n = (int)test_scaled(30, 22);

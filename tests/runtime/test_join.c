@@ -51,7 +51,7 @@ static void fib_pools(void)
     static const unsigned sizes[] = {1, 2, 3, 8};
     for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
         weft_pool *pool;
-        weft_config cfg = {sizes[s], NULL, 0};
+        weft_config cfg = {.num_threads = sizes[s]};
         CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
         CHECK_EQ(weft_pool_num_threads(pool), sizes[s]);
         for (int n = 0; n <= max_n; n += (n < 20 ? 1 : 5)) {
@@ -141,7 +141,7 @@ static void index_body(void *p)
 static void thread_index(void)
 {
     weft_pool *pool;
-    weft_config cfg = {4, NULL, 0};
+    weft_config cfg = {.num_threads = 4};
     CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
     seen s;
     memset(&s, 0, sizeof(s));
@@ -182,7 +182,7 @@ static void deep_join(void *p)
 static void stolen_and_sleeping(void)
 {
     weft_pool *pool;
-    weft_config cfg = {3, NULL, 0};
+    weft_config cfg = {.num_threads = 3};
     CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
     _Atomic long count = 0;
     deep d = {8, &count};

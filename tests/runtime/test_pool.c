@@ -54,7 +54,7 @@ static void *submit_loop(void *p)
 static void many_submitters(void)
 {
     weft_pool *pool;
-    weft_config cfg = {4, NULL, 0};
+    weft_config cfg = {.num_threads = 4};
     CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
     pthread_t th[16];
     submitter s[16];
@@ -89,7 +89,7 @@ static void churn(void)
     long long bytes0 = weft__debug_allocated_bytes();
     int rounds = (int)test_scaled(1000, 50);
     for (int i = 0; i < rounds; i++) {
-        weft_config cfg = {(unsigned)(1 + i % 8), NULL, 0};
+        weft_config cfg = {.num_threads = (unsigned)(1 + i % 8)};
         CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
         if (i % 3 == 0)
             CHECK_EQ(weft_pool_run(pool, noop, NULL), 0);
@@ -139,7 +139,7 @@ static void cross_outer(void *p)
 static void cross_pool(void)
 {
     weft_pool *a, *b;
-    weft_config ca = {2, NULL, 0}, cb = {3, NULL, 0};
+    weft_config ca = {.num_threads = 2}, cb = {.num_threads = 3};
     CHECK_EQ(weft_pool_create(&ca, &a), 0);
     CHECK_EQ(weft_pool_create(&cb, &b), 0);
     cross c = {b, 0};
@@ -181,12 +181,15 @@ static int thread_named(const char *want)
 static void names(void)
 {
     weft_pool *pool;
-    weft_config cfg = {3, "solver", 0};
+    weft_config cfg = {
+        .num_threads = 3, .thread_name = "solver", .stack_size = 0};
     CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
     CHECK(thread_named("solver-0"));
     CHECK(thread_named("solver-2"));
     weft_pool_destroy(pool);
-    weft_config longname = {2, "averyveryverylongname", 0};
+    weft_config longname = {.num_threads = 2,
+                            .thread_name = "averyveryverylongname",
+                            .stack_size = 0};
     CHECK_EQ(weft_pool_create(&longname, &pool), 0);
     CHECK(thread_named("averyveryvery-1")); /* 15 characters kept */
     weft_pool_destroy(pool);
@@ -199,11 +202,12 @@ static void names(void)
 static void bad_input(void)
 {
     weft_pool *pool = (weft_pool *)0x1;
-    weft_config absurd = {1000000, NULL, 0};
+    weft_config absurd = {.num_threads = 1000000};
     CHECK_EQ(weft_pool_create(&absurd, &pool), EINVAL);
     CHECK(pool == (weft_pool *)0x1); /* untouched on error */
     CHECK_EQ(weft_pool_create(NULL, NULL), EINVAL);
-    weft_config tiny = {2, NULL, 100};
+    weft_config tiny = {
+        .num_threads = 2, .thread_name = NULL, .stack_size = 100};
     CHECK_EQ(weft_pool_create(&tiny, &pool), EINVAL);
     CHECK_EQ(weft_pool_run(NULL, noop, NULL), EINVAL);
     CHECK_EQ(weft_pool_num_threads(NULL), 0u);
@@ -217,7 +221,8 @@ static void bad_input(void)
     CHECK_EQ(weft_pool_create(NULL, &warm), 0);
     weft_pool_destroy(warm);
     int threads0 = test_count_dir("/proc/self/task");
-    weft_config huge = {4, NULL, (size_t)1 << 46};
+    weft_config huge = {
+        .num_threads = 4, .thread_name = NULL, .stack_size = (size_t)1 << 46};
     CHECK_EQ(weft_pool_create(&huge, &pool), EAGAIN);
     CHECK_EQ(test_count_dir("/proc/self/task"), threads0);
 
@@ -246,15 +251,62 @@ static void env_threads(void)
     CHECK(weft_pool_num_threads(pool) >= 1);
     weft_pool_destroy(pool);
     unsetenv("WEFT_NUM_THREADS");
-    weft_config explicit_cfg = {5, NULL, 0};
+    weft_config explicit_cfg = {.num_threads = 5};
     CHECK_EQ(weft_pool_create(&explicit_cfg, &pool), 0);
     CHECK_EQ(weft_pool_num_threads(pool), 5u);
     weft_pool_destroy(pool);
     TEST_PASS("WEFT_NUM_THREADS");
 }
 
+/* weft_pool_spawn returns at once; destroy waits for what was spawned.
+ * The handlers run once per worker, on the worker. */
+static _Atomic int started, exited;
+static _Atomic long spawned_done;
+
+static void on_start(unsigned index, void *arg)
+{
+    CHECK(arg == &started);
+    CHECK_EQ(weft_current_thread_index(), (int)index);
+    atomic_fetch_add(&started, 1);
+}
+
+static void on_exit_handler(unsigned index, void *arg)
+{
+    (void)arg;
+    CHECK_EQ(weft_current_thread_index(), (int)index);
+    atomic_fetch_add(&exited, 1);
+}
+
+static void slow_increment(void *p)
+{
+    (void)p;
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+    atomic_fetch_add(&spawned_done, 1);
+}
+
+static void spawn_and_handlers(void)
+{
+    weft_pool *pool;
+    weft_config cfg = {.num_threads = 3,
+                       .start_handler = on_start,
+                       .exit_handler = on_exit_handler,
+                       .handler_arg = &started};
+    CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
+    for (int i = 0; i < 200; i++)
+        CHECK_EQ(weft_pool_spawn(pool, slow_increment, NULL), 0);
+    CHECK_EQ(weft_pool_spawn(pool, NULL, NULL), EINVAL);
+    CHECK_EQ(weft_pool_spawn(NULL, slow_increment, NULL), EINVAL);
+    weft_pool_destroy(pool); /* waits for all 200 */
+    CHECK_EQ(atomic_load(&spawned_done), 200);
+    CHECK_EQ(atomic_load(&started), 3);
+    CHECK_EQ(atomic_load(&exited), 3);
+    TEST_PASS("weft_pool_spawn; start and exit handlers");
+}
+
 int main(void)
 {
+    spawn_and_handlers();
     bad_input();
     names();
     env_threads();

@@ -184,7 +184,7 @@ int main(void)
     static const unsigned sizes[] = {1, 2, 8};
     for (size_t s = 0; s < 3; s++) {
         weft_pool *pool;
-        weft_config cfg = {sizes[s], NULL, 0};
+        weft_config cfg = {.num_threads = sizes[s]};
         CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
         CHECK_EQ(weft_pool_run(pool, million, NULL), 0);
         weft_pool_destroy(pool);
