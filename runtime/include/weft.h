@@ -65,8 +65,9 @@ typedef struct weft_config {
     /* NULL: "weft".  Workers are named "<name>-<index>", truncated to the
      * 15 characters Linux keeps. */
     const char *thread_name;
-    /* 0: the pthread default (usually 8 MiB).  Otherwise at least
-     * PTHREAD_STACK_MIN bytes, rounded up to whole pages. */
+    /* Worker stack size.  0: 64 MiB (address space; only the pages a
+     * worker touches use memory), enough for about 500,000 nested joins.
+     * Otherwise at least PTHREAD_STACK_MIN bytes, rounded up to pages. */
     size_t stack_size;
     /* Optional: run on each worker when it starts, before it runs any job
      * (to set up per-thread state, e.g. a Python thread state), and when

@@ -6,7 +6,13 @@
 #include "registry.h"
 #include "sleep.h"
 
-#define WEFT__LATCH_SPINS 200
+#include <sched.h>
+
+/* An outside thread that waits for a short job should not pay for a futex
+ * sleep and wake-up (tens of microseconds on a VM): it spins this long,
+ * then yields a few times, then blocks. */
+#define WEFT__LATCH_SPIN_NS 20000
+#define WEFT__LATCH_YIELDS 8
 
 void weft__latch_set_wake(weft__latch *l, weft__worker *waiter)
 {
@@ -34,10 +40,18 @@ void weft__latch_set_blocking(weft__latch *l)
 
 void weft__latch_wait_blocking(weft__latch *l)
 {
-    for (int i = 0; i < WEFT__LATCH_SPINS; i++) {
+    uint64_t deadline = weft__now_ns() + WEFT__LATCH_SPIN_NS;
+    do {
+        for (int i = 0; i < 32; i++) {
+            if (weft__latch_probe(l))
+                return;
+            weft__cpu_relax();
+        }
+    } while (weft__now_ns() < deadline);
+    for (int i = 0; i < WEFT__LATCH_YIELDS; i++) {
         if (weft__latch_probe(l))
-            goto done;
-        weft__cpu_relax();
+            return;
+        sched_yield();
     }
     uint32_t expected = WEFT__LATCH_UNSET;
     /* Relaxed CAS: only announces that we will block; the acquire load in
@@ -48,6 +62,4 @@ void weft__latch_wait_blocking(weft__latch *l)
     while (atomic_load_explicit(&l->state, memory_order_acquire) !=
            WEFT__LATCH_SET)
         weft__futex_wait(&l->state, WEFT__LATCH_BLOCKED);
-done:
-    return;
 }

@@ -18,6 +18,12 @@
 #include "sleep.h"
 
 #define WEFT__INITIAL_DEQUE_CAPACITY 256
+/* Default worker stack: large, because fork-join code recurses (a chain of
+ * 10^5 nested joins needs about 13 MiB) and because a waiting worker runs
+ * stolen jobs on top of its stack.  Only touched pages use memory. */
+#define WEFT__DEFAULT_STACK ((size_t)64 << 20)
+/* Below this much free stack, a waiting worker stops stealing. */
+#define WEFT__STACK_RESERVE ((size_t)256 << 10)
 /* Passes over all victims while steals keep losing CAS races. */
 #define WEFT__STEAL_RETRY_PASSES 4
 
@@ -85,13 +91,16 @@ void weft__worker_wait_until_cold(weft__worker *w, weft__latch *l)
     weft_pool *pool = w->pool;
     unsigned rounds = 0;
     bool searching = false;
+    /* Stolen jobs run on top of this frame.  Deep in a recursion, take
+     * only our own jobs (they are part of the recursion's own bound). */
+    bool may_steal = (uintptr_t)__builtin_frame_address(0) > w->stack_floor;
     while (!weft__latch_probe(l)) {
         /* Own jobs first (newest first, hot in cache), then steal the
          * oldest jobs of others, then jobs from outside. */
         weft__job *job = weft__deque_pop(&w->dq);
         weft__worker *owner = w;
         bool foreign = false;
-        if (job == NULL) {
+        if (job == NULL && may_steal) {
             job = steal_from_others(w, &owner);
             if (job == NULL) {
                 job = weft__injector_pop(pool);
@@ -137,6 +146,16 @@ static void *worker_main(void *arg)
 {
     weft__worker *w = arg;
     weft_pool *pool = w->pool;
+    pthread_attr_t attr;
+    void *lo;
+    size_t size;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        if (pthread_attr_getstack(&attr, &lo, &size) == 0)
+            w->stack_floor = (uintptr_t)lo + (size > 4 * WEFT__STACK_RESERVE
+                                                  ? WEFT__STACK_RESERVE
+                                                  : size / 4);
+        pthread_attr_destroy(&attr);
+    }
     weft__tls_worker = w;
     if (pool->use_rcu)
         weft__rcu_register();
@@ -273,9 +292,11 @@ int weft_pool_create(const weft_config *cfg, weft_pool **out)
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
-    if (cfg->stack_size != 0) {
+    {
+        size_t want =
+            cfg->stack_size != 0 ? cfg->stack_size : WEFT__DEFAULT_STACK;
         long page = sysconf(_SC_PAGESIZE);
-        size_t sz = (cfg->stack_size + (size_t)page - 1) & ~((size_t)page - 1);
+        size_t sz = (want + (size_t)page - 1) & ~((size_t)page - 1);
         if (pthread_attr_setstacksize(&attr, sz) != 0) {
             pthread_attr_destroy(&attr);
             free_pool(pool);

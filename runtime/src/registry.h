@@ -28,6 +28,10 @@ struct weft__worker {
     unsigned index;
     uint64_t rng; /* xorshift64* state: random victims, no shared state */
     pthread_t thread;
+    /* Lowest usable address of this worker's stack plus a reserve: below
+     * it the worker stops taking foreign jobs while it waits (a stolen job
+     * runs on top of the waiter's stack). */
+    uintptr_t stack_floor;
     /* The futex word of this worker (see sleep.h), on its own line:
      * wakers write it. */
     WEFT__CACHE_ALIGNED _Atomic uint32_t sleep_word;
