@@ -3,6 +3,8 @@
  */
 #include "alloc.h"
 
+#include "fault.h"
+
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,46 +17,9 @@
 #include <jemalloc/jemalloc.h>
 #endif
 
-#ifdef WEFT_FAULT_INJECTION
-/* Counts down to the failing call; 0 means off.  Relaxed: a test arms it
- * from one thread and the exact call that fails among racing threads does
- * not matter, only that exactly one fails. */
-static _Atomic long long fail_countdown;
-static _Atomic long long failures_injected;
-
-static int inject_failure(void)
-{
-    long long c = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
-    while (c > 0) {
-        if (atomic_compare_exchange_weak_explicit(&fail_countdown, &c, c - 1,
-                                                  memory_order_relaxed,
-                                                  memory_order_relaxed)) {
-            if (c == 1) {
-                atomic_fetch_add_explicit(&failures_injected, 1,
-                                          memory_order_relaxed);
-                return 1;
-            }
-            return 0;
-        }
-    }
-    return 0;
-}
-#else
 static inline int inject_failure(void)
 {
-    return 0;
-}
-#endif
-
-long long weft__debug_fail_alloc_after(long long n)
-{
-#ifdef WEFT_FAULT_INJECTION
-    atomic_store_explicit(&fail_countdown, n < 0 ? 0 : n, memory_order_relaxed);
-    return atomic_load_explicit(&failures_injected, memory_order_relaxed);
-#else
-    (void)n;
-    return -1;
-#endif
+    return weft__fault_inject(WEFT__FAULT_ALLOC);
 }
 
 #ifdef WEFT_ALLOC_SYSTEM

@@ -10,8 +10,8 @@
  * Sanitizer builds (WEFT_ALLOC_SYSTEM) use malloc/free instead, so that
  * AddressSanitizer, LeakSanitizer and ThreadSanitizer can see task memory.
  *
- * Fault-injection builds (WEFT_FAULT_INJECTION) can make the Nth allocation
- * fail, to test that every caller handles NULL.
+ * Fault-injection builds (WEFT_FAULT_INJECTION, fault.h) can make the Nth
+ * allocation fail, to test that every caller handles NULL.
  */
 #ifndef WEFT_ALLOC_H
 #define WEFT_ALLOC_H
@@ -33,10 +33,5 @@ WEFT__INTERNAL void weft__free(void *p, size_t size, size_t align);
 /* Bytes currently allocated through this allocator, or -1 when the build
  * cannot tell (system allocator).  For the leak tests. */
 WEFT_API long long weft__debug_allocated_bytes(void);
-
-/* Fault injection: make the allocation `n` calls from now fail (n >= 1),
- * or disable with 0.  Returns the number of injected failures so far.
- * A no-op returning -1 unless built with WEFT_FAULT_INJECTION. */
-WEFT_API long long weft__debug_fail_alloc_after(long long n);
 
 #endif /* WEFT_ALLOC_H */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "fault.h"
 #include "rcu.h"
 #include "sleep.h"
 
@@ -314,7 +315,9 @@ int weft_pool_create(const weft_config *cfg, weft_pool **out)
     unsigned started = 0;
     for (; started < n; started++) {
         weft__worker *w = pool->workers[started];
-        err = pthread_create(&w->thread, &attr, worker_main, w);
+        err = weft__fault_inject(WEFT__FAULT_THREAD)
+                  ? EAGAIN
+                  : pthread_create(&w->thread, &attr, worker_main, w);
         if (err != 0)
             break;
         char label[16], idx[12];

@@ -1,0 +1,151 @@
+/*
+ * test_fork.c - fork() with live pools.  The child can use the default
+ * pool and create pools of its own; pools of the parent report ESRCH in
+ * the child; the parent is unaffected.  Also fork() from inside a job.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "weft.h"
+
+typedef struct fib_arg {
+    int n;
+    long r;
+} fib_arg;
+
+static long fib_seq(int n)
+{
+    return n < 2 ? n : fib_seq(n - 1) + fib_seq(n - 2);
+}
+
+static void fib(void *p)
+{
+    fib_arg *a = p;
+    if (a->n < 2) {
+        a->r = a->n;
+        return;
+    }
+    fib_arg x = {a->n - 1, 0}, y = {a->n - 2, 0};
+    weft_join(fib, &x, fib, &y);
+    a->r = x.r + y.r;
+}
+
+/* Runs in a child: exercise the default pool and a new pool, and check
+ * that the inherited pool is refused.  Exit status 0 on success. */
+static int child_work(weft_pool *inherited)
+{
+    if (weft_current_thread_index() != -1)
+        return 10;
+    fib_arg a = {24, 0};
+    fib(&a); /* the default pool, fresh in the child */
+    if (a.r != fib_seq(24))
+        return 11;
+    weft_pool *mine;
+    weft_config cfg = {.num_threads = 3};
+    if (weft_pool_create(&cfg, &mine) != 0)
+        return 12;
+    fib_arg b = {24, 0};
+    if (weft_pool_run(mine, fib, &b) != 0 || b.r != fib_seq(24))
+        return 13;
+    weft_pool_destroy(mine);
+    if (inherited != NULL && weft_pool_run(inherited, fib, &b) != ESRCH)
+        return 14;
+    weft_pool_destroy(inherited); /* ignored for a parent's pool */
+    return 0;
+}
+
+static int wait_child(pid_t pid)
+{
+    int status = 0;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+/* The parent keeps a pool busy in another thread while forking. */
+typedef struct busy {
+    weft_pool *pool;
+    _Atomic int stop;
+    _Atomic long rounds;
+} busy;
+
+static void *keep_busy(void *p)
+{
+    busy *b = p;
+    while (!atomic_load(&b->stop)) {
+        fib_arg a = {20, 0};
+        CHECK_EQ(weft_pool_run(b->pool, fib, &a), 0);
+        CHECK_EQ(a.r, fib_seq(20));
+        atomic_fetch_add(&b->rounds, 1);
+    }
+    return NULL;
+}
+
+static void fork_with_busy_pool(void)
+{
+    busy b;
+    weft_config cfg = {.num_threads = 2};
+    CHECK_EQ(weft_pool_create(&cfg, &b.pool), 0);
+    atomic_init(&b.stop, 0);
+    atomic_init(&b.rounds, 0);
+    fib_arg warm = {22, 0};
+    fib(&warm); /* the parent's default pool exists too */
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, keep_busy, &b), 0);
+    int forks = (int)test_scaled(20, 3);
+    for (int i = 0; i < forks; i++) {
+        pid_t pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0)
+            _exit(child_work(b.pool));
+        CHECK_EQ(wait_child(pid), 0);
+    }
+    atomic_store(&b.stop, 1);
+    pthread_join(t, NULL);
+    CHECK(atomic_load(&b.rounds) > 0);
+    fib_arg a = {25, 0};
+    CHECK_EQ(weft_pool_run(b.pool, fib, &a), 0); /* parent unaffected */
+    CHECK_EQ(a.r, fib_seq(25));
+    weft_pool_destroy(b.pool);
+    TEST_PASS("fork with a busy pool: the child uses weft, the parent goes on");
+}
+
+/* fork() called by a job running on a worker. */
+static void fork_in_job(void *p)
+{
+    int *status = p;
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(child_work(NULL));
+    *status = wait_child(pid);
+}
+
+static void fork_from_worker(void)
+{
+    weft_pool *pool;
+    weft_config cfg = {.num_threads = 2};
+    CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
+    int status = -1;
+    CHECK_EQ(weft_pool_run(pool, fork_in_job, &status), 0);
+    CHECK_EQ(status, 0);
+    weft_pool_destroy(pool);
+    TEST_PASS("fork from inside a job");
+}
+
+int main(void)
+{
+#if defined(__SANITIZE_THREAD__)
+    /* TSan cannot start threads in the child of a multi-threaded process
+     * ("starting new threads after multi-threaded fork is not
+     * supported"); the release and asan suites run this test. */
+    printf("skipped: ThreadSanitizer does not support threads after fork\n");
+    return 77;
+#endif
+    fork_with_busy_pool();
+    fork_from_worker();
+    return 0;
+}
