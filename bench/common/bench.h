@@ -217,7 +217,7 @@ void bench_fail(const bench_ctx *ctx, const char *what, uint64_t got,
 /* Latency workloads repeat an operation this many times per measurement. */
 #define BENCH_LAT_JOIN_OPS 200000
 #define BENCH_LAT_RUN_OPS 20000
-#define BENCH_LAT_WAKE_OPS 10
+/* lat_wake: SIZE wake-ups per measurement */
 #define BENCH_LAT_WAKE_SLEEP 0.05 /* seconds idle before each wake */
 
 #ifdef __cplusplus

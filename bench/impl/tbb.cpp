@@ -315,10 +315,10 @@ double run_lat_run(bench_ctx *)
 
 std::atomic<double> woke_at;
 
-double run_lat_wake(bench_ctx *)
+double run_lat_wake(bench_ctx *ctx)
 {
     double total = 0;
-    for (int i = 0; i < BENCH_LAT_WAKE_OPS; i++) {
+    for (int i = 0; i < ctx->size; i++) {
         woke_at.store(0);
         bench_sleep(BENCH_LAT_WAKE_SLEEP);
         double t0 = bench_now();
@@ -328,7 +328,7 @@ double run_lat_wake(bench_ctx *)
         }
         total += t1 - t0;
     }
-    return total / BENCH_LAT_WAKE_OPS;
+    return total / (double)ctx->size;
 }
 
 double run_idle(bench_ctx *ctx)

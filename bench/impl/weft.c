@@ -161,6 +161,67 @@ static double run_nqueens(bench_ctx *ctx)
     return timed_run(nq_body, ctx);
 }
 
+/* The same search with a scope per node: the children's boards live in
+ * the parent's frame (the scope waits for them), so nothing is allocated
+ * by the benchmark, and each scope's counter is shared only by the few
+ * tasks of one node instead of by every task of the search. */
+typedef struct nq_node_arg {
+    bench_nq b;
+} nq_node_arg;
+
+static void nq_node(const bench_nq *b);
+
+static void nq_node_task(weft_scope *s, void *arg)
+{
+    (void)s;
+    nq_node(&((nq_node_arg *)arg)->b);
+}
+
+static void nq_node_spawn(weft_scope *s, void *arg)
+{
+    nq_node_arg *kids = arg;
+    for (int i = 0; i < kids[0].b.n && kids[i].b.row > 0; i++)
+        weft_spawn(s, nq_node_task, &kids[i]);
+}
+
+static void nq_node(const bench_nq *b)
+{
+    if (b->row == b->n) {
+        atomic_fetch_add_explicit(&nq_solutions, 1, memory_order_relaxed);
+        return;
+    }
+    nq_node_arg kids[16];
+    int k = 0;
+    for (int col = 0; col < b->n; col++) {
+        if (!bench_nq_ok(b, col))
+            continue;
+        kids[k].b = *b;
+        kids[k].b.board[kids[k].b.row++] = (signed char)col;
+        k++;
+    }
+    if (k == 0)
+        return;
+    if (k < b->n)
+        kids[k].b.row = 0; /* end marker for nq_node_spawn */
+    kids[0].b.n = b->n;
+    weft_scope_run(nq_node_spawn, kids);
+}
+
+static void nq_nested_body(void *p)
+{
+    bench_ctx *ctx = p;
+    bench_nq root;
+    memset(&root, 0, sizeof root);
+    root.n = (int)ctx->size;
+    atomic_store(&nq_solutions, 0);
+    nq_node(&root);
+    ctx->result = atomic_load(&nq_solutions);
+}
+static double run_nqueens_nested(bench_ctx *ctx)
+{
+    return timed_run(nq_nested_body, ctx);
+}
+
 /* ---- UTS: children split in halves with joins ---- */
 
 typedef struct uts_arg {
@@ -548,9 +609,8 @@ static void wake_fn(void *p)
 
 static double run_lat_wake(bench_ctx *ctx)
 {
-    (void)ctx;
     double total = 0;
-    for (int i = 0; i < BENCH_LAT_WAKE_OPS; i++) {
+    for (int i = 0; i < ctx->size; i++) {
         atomic_store(&woke_at, 0);
         bench_sleep(BENCH_LAT_WAKE_SLEEP); /* every worker falls asleep */
         double t0 = bench_now();
@@ -562,7 +622,7 @@ static double run_lat_wake(bench_ctx *ctx)
         }
         total += (double)t1 * 1e-9 - t0;
     }
-    return total / BENCH_LAT_WAKE_OPS;
+    return total / (double)ctx->size;
 }
 
 static void idle_warm(void *p)
@@ -612,6 +672,8 @@ static const bench_case cases[] = {
     {"fib", "weft", NULL, setup_pool, run_fib, teardown_pool},
     {"fib", "weft-join", NULL, setup_pool, run_fib_join, teardown_pool},
     {"nqueens", "weft", NULL, setup_pool, run_nqueens, teardown_pool},
+    {"nqueens", "weft-nested", NULL, setup_pool, run_nqueens_nested,
+     teardown_pool},
     {"uts", "weft", NULL, setup_pool, run_uts, teardown_pool},
     {"skynet", "weft", NULL, setup_pool, run_skynet, teardown_pool},
     {"sum", "weft", NULL, setup_pool, run_sum, teardown_pool},

@@ -43,7 +43,6 @@ const NEEDLE: &[u8] = b"weft";
 const TEXT_CHUNK: usize = 1 << 20;
 const LAT_JOIN_OPS: u32 = 200_000;
 const LAT_RUN_OPS: u32 = 20_000;
-const LAT_WAKE_OPS: u32 = 10;
 const LAT_WAKE_SLEEP: f64 = 0.05;
 
 fn epoch() -> Instant {
@@ -645,7 +644,7 @@ fn run(ctx: &mut Ctx) -> f64 {
         ("lat_wake", _) => {
             static WOKE_AT: AtomicU64 = AtomicU64::new(0);
             let mut total = 0.0;
-            for _ in 0..LAT_WAKE_OPS {
+            for _ in 0..size {
                 WOKE_AT.store(0, Ordering::SeqCst);
                 sleep(LAT_WAKE_SLEEP);
                 let t0 = now();
@@ -661,7 +660,7 @@ fn run(ctx: &mut Ctx) -> f64 {
                 }
                 total += t1 as f64 * 1e-9 - t0;
             }
-            total / LAT_WAKE_OPS as f64
+            total / size as f64
         }
         ("idle", _) => {
             let r = ctx.pool.install(|| fib(20));
