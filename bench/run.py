@@ -80,7 +80,8 @@ BENCHES = [
           "CPU time a live, idle pool uses (getrusage)"),
 ]
 
-PEER_ORDER = ["seq", "weft", "weft-join", "weft-inline", "weft-kernel",
+PEER_ORDER = ["seq", "weft", "weft-join", "weft-inline", "weft-nested",
+              "weft-kernel",
               "omp", "tbb", "rayon", "rayon-par_sort"]
 
 # How a --only name maps to benches: exact name, or workload ("fib").
@@ -542,52 +543,70 @@ def chart(results, path, ncpu):
 # The Python benchmark
 # ---------------------------------------------------------------------
 
-def run_python(seq_prog, quick, out_dir):
-    """pytest-benchmark over bench/python; returns (markdown, rows) or a
-    reason for skipping."""
+def run_python(build_dir, quick, out_dir):
+    """pytest-benchmark over bench/python; returns (data, None) or (None,
+    why it was skipped or failed)."""
     py = sys.executable
+    env = dict(os.environ)
+    # The package tree a build with the Python bindings lays out (what the
+    # tests import); else whatever `import weft` finds (pip install).
+    tree = build_dir / "python"
+    if (tree / "weft").is_dir():
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(tree)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH")
+                           else []))
     probe = subprocess.run(
         [py, "-c", "import weft, pytest_benchmark"], capture_output=True,
-        text=True, cwd=ROOT / "bench" / "python")
+        text=True, cwd=ROOT / "bench" / "python", env=env)
     if probe.returncode != 0:
         msg = probe.stderr.strip().splitlines()
         return None, ("skip: Python benchmark (" +
                       (msg[-1] if msg else "import failed") +
                       "; the bindings install with bindings/python, "
                       "pytest-benchmark with pip)")
-    mib = 8 if quick else 32
+    mib = 4 if quick else 32
     text = out_dir / f"text-{mib}MiB.txt"
+    seq_prog = build_dir / "bench" / "weft_bench_seq"
     ref = subprocess.run([str(seq_prog), "--dump-text", str(mib), str(text)],
                          capture_output=True, text=True, check=True).stdout
     needle, count, lines, words, nbytes = ref.split()
     jpath = out_dir / "python-latest.json"
-    env = dict(os.environ, WEFT_BENCH_TEXT=str(text),
-               WEFT_BENCH_NEEDLE=needle, WEFT_BENCH_COUNT=count,
+    env.update(WEFT_BENCH_TEXT=str(text), WEFT_BENCH_NEEDLE=needle,
+               WEFT_BENCH_COUNT=count,
                WEFT_BENCH_QUICK="1" if quick else "0")
     cmd = [py, "-m", "pytest", "-q", "-p", "no:cacheprovider",
            str(ROOT / "bench" / "python"), f"--benchmark-json={jpath}",
            "--benchmark-columns=min,max,mean,median,rounds",
            "--benchmark-sort=name"]
     if quick:
-        cmd += ["--benchmark-min-rounds=2", "--benchmark-max-time=0.2"]
+        cmd += ["--benchmark-min-rounds=1", "--benchmark-max-time=0.05",
+                "--benchmark-warmup=off"]
     else:
         cmd += ["--benchmark-min-rounds=5"]
-    p = subprocess.run(cmd, env=env, cwd=ROOT, text=True,
-                       capture_output=True)
+    try:
+        p = subprocess.run(cmd, env=env, cwd=ROOT, text=True,
+                           capture_output=True)
+    finally:
+        text.unlink()
     sys.stdout.write(p.stdout[-6000:])
     if p.returncode != 0 or not jpath.exists():
         sys.stdout.write(p.stderr[-3000:])
         return None, f"Python benchmark FAILED (pytest exit {p.returncode})"
     data = json.loads(jpath.read_text())
-    text.unlink()
+    data["weft_text"] = {"mib": mib, "items": 10_000 if quick else 100_000,
+                         "blocks": 64 if quick else 256}
     return data, None
 
 
 def python_markdown(data):
+    t = data.get("weft_text", {})
+    out = [f"Text: {t.get('mib', '?')} MiB; par_map overhead: "
+           f"{t.get('items', '?')} items; sha256: {t.get('blocks', '?')} "
+           "blocks of 64 KiB.  Python "
+           f"{data.get('machine_info', {}).get('python_version', '')}.", ""]
     groups = {}
     for b in data["benchmarks"]:
         groups.setdefault(b.get("group") or "", []).append(b)
-    out = []
     for g, bs in sorted(groups.items()):
         fastest = min(b["stats"]["median"] for b in bs)
         items = all(b.get("extra_info", {}).get("items") for b in bs)
@@ -775,8 +794,7 @@ def main():
     pydata, pyskip = None, None
     if not args.no_python and (not args.only or "python" in args.only):
         log("\nPython benchmark (bench/python, pytest-benchmark):")
-        seq_prog = args.build_dir / "bench" / "weft_bench_seq"
-        pydata, pyskip = run_python(seq_prog, args.quick, RESULTS)
+        pydata, pyskip = run_python(args.build_dir, args.quick, RESULTS)
         if pyskip:
             log(pyskip)
             if "FAILED" in pyskip:

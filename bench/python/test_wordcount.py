@@ -61,7 +61,7 @@ def thread_executor(threads):
         yield ex
 
 
-GROUP = "word count, 32 MiB text (PyO3 guide's table)"
+GROUP = "word count (the PyO3 guide's table)"
 
 
 @pytest.mark.benchmark(group=GROUP)

@@ -503,9 +503,9 @@ fn check(ctx: &Ctx) {
                 fail(ctx, "not sorted at index", i as u64 + 1, 0);
             }
             let fp = fingerprint(&ctx.u64s);
-            for i in 0..3 {
-                if fp[i] != ctx.fp[i] {
-                    fail(ctx, "not a permutation of the input", fp[i], ctx.fp[i]);
+            for (&got, &want) in fp.iter().zip(&ctx.fp) {
+                if got != want {
+                    fail(ctx, "not a permutation of the input", got, want);
                 }
             }
         }
@@ -525,16 +525,12 @@ fn check(ctx: &Ctx) {
                 }
             }
         }
-        "wc" => {
-            if ctx.result_wc != ctx.expect_wc {
-                eprintln!("wc: got {:?}, expected {:?}", ctx.result_wc, ctx.expect_wc);
-                fail(ctx, "wc", 0, 0);
-            }
+        "wc" if ctx.result_wc != ctx.expect_wc => {
+            eprintln!("wc: got {:?}, expected {:?}", ctx.result_wc, ctx.expect_wc);
+            fail(ctx, "wc", 0, 0);
         }
-        "fib" | "nqueens" | "uts" | "skynet" | "sum" | "search" => {
-            if ctx.result != ctx.expect {
-                fail(ctx, "result", ctx.result, ctx.expect);
-            }
+        "fib" | "nqueens" | "uts" | "skynet" | "sum" | "search" if ctx.result != ctx.expect => {
+            fail(ctx, "result", ctx.result, ctx.expect);
         }
         _ => {}
     }
