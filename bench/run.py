@@ -82,7 +82,7 @@ BENCHES = [
 
 PEER_ORDER = ["seq", "weft", "weft-join", "weft-inline", "weft-nested",
               "weft-kernel",
-              "omp", "tbb", "rayon", "rayon-par_sort"]
+              "omp", "tbb", "rayon", "rayon-par_sort", "os-thread"]
 
 # How a --only name maps to benches: exact name, or workload ("fib").
 def select(only, quick):
@@ -230,7 +230,7 @@ def run_group(bench, size, threads, cases, runs, timeout):
     """Measure every case at this thread count (seq at 1); results by
     implementation name."""
     results = {}
-    procs = []
+    starting = []
     for c in cases:
         t = 1 if c.variant == "seq" else threads
         r = Result(bench.name, bench.title.format(size=size), bench.workload,
@@ -239,7 +239,11 @@ def run_group(bench, size, threads, cases, runs, timeout):
         if c.unavailable:
             r.error = "skipped: " + c.unavailable
             continue
-        pr = Proc(c, t, size)
+        starting.append((Proc(c, t, size), r))
+    # The set-ups (input generation, pools) run concurrently; nothing is
+    # measured until every process is ready.
+    procs = []
+    for pr, r in starting:
         first = pr.readline(600)
         if first is None or first.startswith("skip"):
             r.error = pr.error or ("skipped: " + first[5:])

@@ -210,6 +210,8 @@ double bench_now(void);
 double bench_cpu_time(void);
 /* Sleep for s seconds (nanosleep, restarted on EINTR). */
 void bench_sleep(double s);
+/* The median of v[0..n) (sorts v). */
+double bench_median(double *v, int n);
 /* Report a wrong answer and exit(3). */
 void bench_fail(const bench_ctx *ctx, const char *what, uint64_t got,
                 uint64_t want);
@@ -217,8 +219,11 @@ void bench_fail(const bench_ctx *ctx, const char *what, uint64_t got,
 /* Latency workloads repeat an operation this many times per measurement. */
 #define BENCH_LAT_JOIN_OPS 200000
 #define BENCH_LAT_RUN_OPS 20000
-/* lat_wake: SIZE wake-ups per measurement */
+/* lat_wake: the median of SIZE (at most 64) wake-ups per measurement */
 #define BENCH_LAT_WAKE_SLEEP 0.05 /* seconds idle before each wake */
+/* The caller sleeps this long between looks at the woken task's clock
+ * reading: it must not spin on a CPU the task may need. */
+#define BENCH_LAT_WAKE_POLL 0.005
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,11 @@
  * seq.c - the sequential C baseline every speedup divides by: the same
  * workloads, plain loops and recursion, no runtime.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "bench.h"
 
 static uint64_t fib(int n)
@@ -79,6 +84,70 @@ static double run_wc(bench_ctx *ctx)
     return bench_now() - t0;
 }
 
+/* The operating system's floor for lat_wake: one plain thread blocked in
+ * pthread_cond_wait, signalled by the main thread. */
+static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_cv = PTHREAD_COND_INITIALIZER;
+static int wake_go, wake_quit;
+static _Atomic uint64_t woke_at; /* ns; 0 until the thread runs */
+static pthread_t waker;
+
+static void *wake_thread(void *p)
+{
+    (void)p;
+    pthread_mutex_lock(&wake_mu);
+    for (;;) {
+        while (!wake_go && !wake_quit)
+            pthread_cond_wait(&wake_cv, &wake_mu);
+        if (wake_quit)
+            break;
+        wake_go = 0;
+        atomic_store(&woke_at, (uint64_t)(bench_now() * 1e9));
+    }
+    pthread_mutex_unlock(&wake_mu);
+    return NULL;
+}
+
+static void setup_wake(bench_ctx *ctx)
+{
+    (void)ctx;
+    if (pthread_create(&waker, NULL, wake_thread, NULL) != 0) {
+        fprintf(stderr, "pthread_create failed\n");
+        exit(1);
+    }
+}
+
+static void teardown_wake(bench_ctx *ctx)
+{
+    (void)ctx;
+    pthread_mutex_lock(&wake_mu);
+    wake_quit = 1;
+    pthread_cond_signal(&wake_cv);
+    pthread_mutex_unlock(&wake_mu);
+    pthread_join(waker, NULL);
+}
+
+static double run_lat_wake(bench_ctx *ctx)
+{
+    double lat[64];
+    int n = ctx->size < 64 ? (int)ctx->size : 64;
+    for (int i = 0; i < n; i++) {
+        atomic_store(&woke_at, 0);
+        bench_sleep(BENCH_LAT_WAKE_SLEEP);
+        double t0 = bench_now();
+        pthread_mutex_lock(&wake_mu);
+        wake_go = 1;
+        pthread_cond_signal(&wake_cv);
+        pthread_mutex_unlock(&wake_mu);
+        uint64_t t1;
+        /* Sleep, do not spin (see weft.c). */
+        while ((t1 = atomic_load(&woke_at)) == 0)
+            bench_sleep(BENCH_LAT_WAKE_POLL);
+        lat[i] = (double)t1 * 1e-9 - t0;
+    }
+    return bench_median(lat, n);
+}
+
 static const bench_case cases[] = {
     {"fib", "seq", NULL, NULL, run_fib, NULL},
     {"nqueens", "seq", NULL, NULL, run_nqueens, NULL},
@@ -89,6 +158,7 @@ static const bench_case cases[] = {
     {"matmul", "seq", NULL, NULL, run_matmul, NULL},
     {"search", "seq", NULL, NULL, run_search, NULL},
     {"wc", "seq", NULL, NULL, run_wc, NULL},
+    {"lat_wake", "os-thread", NULL, setup_wake, run_lat_wake, teardown_wake},
 };
 
 int main(int argc, char **argv)

@@ -317,18 +317,19 @@ std::atomic<double> woke_at;
 
 double run_lat_wake(bench_ctx *ctx)
 {
-    double total = 0;
-    for (int i = 0; i < ctx->size; i++) {
+    double lat[64];
+    int n = ctx->size < 64 ? (int)ctx->size : 64;
+    for (int i = 0; i < n; i++) {
         woke_at.store(0);
         bench_sleep(BENCH_LAT_WAKE_SLEEP);
         double t0 = bench_now();
         arena->enqueue([] { woke_at.store(bench_now()); });
         double t1;
-        while ((t1 = woke_at.load()) == 0) {
-        }
-        total += t1 - t0;
+        while ((t1 = woke_at.load()) == 0) // sleep, do not spin (weft.c)
+            bench_sleep(BENCH_LAT_WAKE_POLL);
+        lat[i] = t1 - t0;
     }
-    return total / (double)ctx->size;
+    return bench_median(lat, n);
 }
 
 double run_idle(bench_ctx *ctx)

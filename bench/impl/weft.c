@@ -609,20 +609,22 @@ static void wake_fn(void *p)
 
 static double run_lat_wake(bench_ctx *ctx)
 {
-    double total = 0;
-    for (int i = 0; i < ctx->size; i++) {
+    double lat[64];
+    int n = ctx->size < 64 ? (int)ctx->size : 64;
+    for (int i = 0; i < n; i++) {
         atomic_store(&woke_at, 0);
         bench_sleep(BENCH_LAT_WAKE_SLEEP); /* every worker falls asleep */
         double t0 = bench_now();
         if (weft_pool_spawn(pool, wake_fn, NULL) != 0)
             abort();
         uint64_t t1;
-        while ((t1 = atomic_load_explicit(&woke_at, memory_order_acquire)) ==
-               0) {
-        }
-        total += (double)t1 * 1e-9 - t0;
+        /* Sleep, do not spin: a spinning caller could hold the very CPU
+         * the woken worker is placed on. */
+        while ((t1 = atomic_load_explicit(&woke_at, memory_order_acquire)) == 0)
+            bench_sleep(BENCH_LAT_WAKE_POLL);
+        lat[i] = (double)t1 * 1e-9 - t0;
     }
-    return total / (double)ctx->size;
+    return bench_median(lat, n);
 }
 
 static void idle_warm(void *p)

@@ -44,6 +44,7 @@ const TEXT_CHUNK: usize = 1 << 20;
 const LAT_JOIN_OPS: u32 = 200_000;
 const LAT_RUN_OPS: u32 = 20_000;
 const LAT_WAKE_SLEEP: f64 = 0.05;
+const LAT_WAKE_POLL: f64 = 0.005;
 
 fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
@@ -639,8 +640,8 @@ fn run(ctx: &mut Ctx) -> f64 {
         }
         ("lat_wake", _) => {
             static WOKE_AT: AtomicU64 = AtomicU64::new(0);
-            let mut total = 0.0;
-            for _ in 0..size {
+            let mut lat = Vec::new();
+            for _ in 0..size.min(64) {
                 WOKE_AT.store(0, Ordering::SeqCst);
                 sleep(LAT_WAKE_SLEEP);
                 let t0 = now();
@@ -652,11 +653,18 @@ fn run(ctx: &mut Ctx) -> f64 {
                     if t1 != 0 {
                         break;
                     }
-                    std::hint::spin_loop();
+                    // Sleep, do not spin (see bench/impl/weft.c).
+                    sleep(LAT_WAKE_POLL);
                 }
-                total += t1 as f64 * 1e-9 - t0;
+                lat.push(t1 as f64 * 1e-9 - t0);
             }
-            total / size as f64
+            lat.sort_by(f64::total_cmp);
+            let n = lat.len();
+            if n % 2 == 1 {
+                lat[n / 2]
+            } else {
+                (lat[n / 2 - 1] + lat[n / 2]) / 2.0
+            }
         }
         ("idle", _) => {
             let r = ctx.pool.install(|| fib(20));
