@@ -1,0 +1,574 @@
+/*
+ * pool.c - weft.Pool: a weft pool whose workers each own a Python thread
+ * state; the module's default pool; fork and interpreter-exit handling.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "weftpy.h"
+
+_Atomic unsigned long weftpy_fork_gen;
+_Atomic int weftpy_shutdown;
+_Thread_local PyThreadState *weftpy_tstate;
+_Thread_local weftpy_pool *weftpy_owner;
+static _Thread_local PyGILState_STATE worker_gstate;
+
+/* Live pools (GIL): atexit closes them all. */
+static weftpy_pool *registry;
+/* The default pool behind the module-level functions (GIL). */
+static weftpy_pool *default_pool;
+/* Pools being destroyed by a helper thread (see pool_dealloc). */
+static _Atomic long deferred_destroys;
+
+PyObject *weftpy_raise_errno(int err, const char *what)
+{
+    if (err == ENOMEM)
+        return PyErr_NoMemory();
+    if (err == ESHUTDOWN)
+        PyErr_Format(PyExc_RuntimeError, "%s: the pool is shut down", what);
+    else
+        PyErr_Format(PyExc_RuntimeError, "%s: %s", what, strerror(err));
+    return NULL;
+}
+
+static void sleep_us(long us)
+{
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Worker thread states                                                */
+/* ------------------------------------------------------------------ */
+
+/* PyGILState_Ensure creates a thread state bound to this thread (so that
+ * PyGILState_Ensure calls made later on this worker, e.g. by ctypes
+ * callbacks, find it instead of making another); we keep it, released,
+ * until the worker exits. */
+static void worker_start(unsigned index, void *arg)
+{
+    (void)index;
+    worker_gstate = PyGILState_Ensure();
+    weftpy_owner = arg;
+    weftpy_tstate = PyEval_SaveThread();
+}
+
+static void worker_exit(unsigned index, void *arg)
+{
+    (void)index;
+    (void)arg;
+    if (weftpy_tstate == NULL)
+        return;
+    PyEval_RestoreThread(weftpy_tstate);
+    weftpy_tstate = NULL;
+    weftpy_owner = NULL;
+    /* The outermost release: clears and deletes the thread state. */
+    PyGILState_Release(worker_gstate);
+}
+
+/* In the child after fork() only the forking thread exists: every pool of
+ * the parent is a husk.  Workers' thread states were deleted by CPython's
+ * own after-fork handler.  If the forking thread was one of our workers,
+ * it no longer is. */
+static void atfork_child(void)
+{
+    atomic_fetch_add_explicit(&weftpy_fork_gen, 1, memory_order_relaxed);
+    weftpy_tstate = NULL;
+    weftpy_owner = NULL;
+    for (weftpy_pool *p = registry; p != NULL; p = p->next) {
+        atomic_store_explicit(&p->inflight, 0, memory_order_relaxed);
+        p->closing = 0;
+    }
+}
+
+static int create_weft_pool(weftpy_pool *self)
+{
+    weft_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.num_threads = self->requested;
+    cfg.thread_name = "weft-py";
+    cfg.start_handler = worker_start;
+    cfg.exit_handler = worker_exit;
+    cfg.handler_arg = self;
+    weft_pool *p = NULL;
+    /* With the GIL held: the new workers block in worker_start until we
+     * release it, which is harmless (creation does not wait for them). */
+    int err = weft_pool_create(&cfg, &p);
+    if (err != 0) {
+        weftpy_raise_errno(err, "cannot create a weft pool");
+        return -1;
+    }
+    self->pool = p;
+    self->fork_gen =
+        atomic_load_explicit(&weftpy_fork_gen, memory_order_relaxed);
+    return 0;
+}
+
+weft_pool *weftpy_pool_get(weftpy_pool *self)
+{
+    if (atomic_load_explicit(&weftpy_shutdown, memory_order_relaxed)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "weft is shut down (the interpreter is exiting)");
+        return NULL;
+    }
+    if (self->closed) {
+        PyErr_SetString(PyExc_RuntimeError, "the weft.Pool is closed");
+        return NULL;
+    }
+    if (self->pool != NULL &&
+        self->fork_gen !=
+            atomic_load_explicit(&weftpy_fork_gen, memory_order_relaxed))
+        self->pool = NULL; /* the parent's: no threads here; leak it */
+    if (self->pool == NULL && create_weft_pool(self) < 0)
+        return NULL;
+    return self->pool;
+}
+
+int weftpy_pool_run(weftpy_pool *self, weft_fn fn, void *arg)
+{
+    weft_pool *p = weftpy_pool_get(self);
+    if (p == NULL)
+        return -1;
+    /* Registered while the GIL is held, so close() (which needs the GIL
+     * to start) waits for us before destroying p. */
+    atomic_fetch_add_explicit(&self->inflight, 1, memory_order_seq_cst);
+    int err;
+    Py_BEGIN_ALLOW_THREADS
+    err = weft_pool_run(p, fn, arg);
+    Py_END_ALLOW_THREADS
+    atomic_fetch_sub_explicit(&self->inflight, 1, memory_order_release);
+    if (err != 0) {
+        weftpy_raise_errno(err, "weft_pool_run");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Closing                                                             */
+/* ------------------------------------------------------------------ */
+
+static void *destroy_thread(void *arg)
+{
+    weft_pool_destroy(arg);
+    atomic_fetch_sub_explicit(&deferred_destroys, 1, memory_order_release);
+    return NULL;
+}
+
+/* Destroy the weft pool behind self; GIL held on entry and exit (released
+ * while waiting).  Returns 0, or -1 with an exception set. */
+static int pool_close_impl(weftpy_pool *self)
+{
+    if (weftpy_owner == self && weftpy_tstate != NULL) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "a weft.Pool cannot be closed from one of its own "
+                        "workers (it would wait for itself)");
+        return -1;
+    }
+    if (self->closed) {
+        /* Another thread may still be destroying it: closing means
+         * "gone when close() returns", for every caller. */
+        while (self->closing) {
+            Py_BEGIN_ALLOW_THREADS
+            sleep_us(1000);
+            Py_END_ALLOW_THREADS
+        }
+        return 0;
+    }
+    self->closed = 1;
+    weft_pool *p = self->pool;
+    self->pool = NULL;
+    if (p == NULL ||
+        self->fork_gen !=
+            atomic_load_explicit(&weftpy_fork_gen, memory_order_relaxed))
+        return 0;
+    self->closing = 1;
+    Py_BEGIN_ALLOW_THREADS
+    while (atomic_load_explicit(&self->inflight, memory_order_acquire) != 0)
+        sleep_us(100);
+    /* Waits for the work in flight; its workers' exit handlers take the
+     * GIL one by one to delete their thread states. */
+    weft_pool_destroy(p);
+    Py_END_ALLOW_THREADS
+    self->closing = 0;
+    return 0;
+}
+
+static void registry_remove(weftpy_pool *self)
+{
+    if (self->prev != NULL)
+        self->prev->next = self->next;
+    else if (registry == self)
+        registry = self->next;
+    if (self->next != NULL)
+        self->next->prev = self->prev;
+    self->prev = self->next = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The Pool type                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Parse a thread count: None -> 0 (weft's default), else 1..MAX. */
+static int parse_threads(PyObject *obj, unsigned *out)
+{
+    if (obj == NULL || obj == Py_None) {
+        *out = 0;
+        return 0;
+    }
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError,
+                     "threads must be an int or None, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow < 0 || (overflow == 0 && v < 1)) {
+        PyErr_SetString(PyExc_ValueError, "threads must be at least 1");
+        return -1;
+    }
+    if (overflow > 0 || v > WEFT_MAX_THREADS) {
+        PyErr_Format(PyExc_ValueError, "threads must be at most %d",
+                     WEFT_MAX_THREADS);
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+static weftpy_pool *pool_alloc(PyTypeObject *type, unsigned threads)
+{
+    weftpy_pool *self = (weftpy_pool *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->requested = threads;
+    self->next = registry;
+    if (registry != NULL)
+        registry->prev = self;
+    registry = self;
+    return self;
+}
+
+static PyObject *pool_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"threads", NULL};
+    PyObject *threads_obj = Py_None;
+    unsigned threads;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Pool", kwlist,
+                                     &threads_obj) ||
+        parse_threads(threads_obj, &threads) < 0)
+        return NULL;
+    if (atomic_load_explicit(&weftpy_shutdown, memory_order_relaxed)) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "weft is shut down (the interpreter is exiting)");
+        return NULL;
+    }
+    weftpy_pool *self = pool_alloc(type, threads);
+    if (self == NULL)
+        return NULL;
+    /* Start the workers now, so that failures show where the pool is
+     * made rather than at first use. */
+    if (weftpy_pool_get(self) == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+static void pool_dealloc(weftpy_pool *self)
+{
+    PyObject_GC_UnTrack(self);
+    if (self->weakreflist != NULL)
+        PyObject_ClearWeakRefs((PyObject *)self);
+    registry_remove(self);
+    weft_pool *p = self->pool;
+    self->pool = NULL;
+    if (p != NULL &&
+        self->fork_gen ==
+            atomic_load_explicit(&weftpy_fork_gen, memory_order_relaxed)) {
+        if (weftpy_owner == self && weftpy_tstate != NULL) {
+            /* The last reference died on one of the pool's own workers,
+             * which cannot wait for its own pool: let a helper thread
+             * destroy it (atexit waits for such helpers). */
+            pthread_t t;
+            pthread_attr_t attr;
+            pthread_attr_init(&attr);
+            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+            atomic_fetch_add_explicit(&deferred_destroys, 1,
+                                      memory_order_relaxed);
+            if (pthread_create(&t, &attr, destroy_thread, p) != 0) {
+                /* No thread: leak the pool rather than deadlock. */
+                atomic_fetch_sub_explicit(&deferred_destroys, 1,
+                                          memory_order_relaxed);
+            }
+            pthread_attr_destroy(&attr);
+        } else {
+            Py_BEGIN_ALLOW_THREADS
+            while (atomic_load_explicit(&self->inflight,
+                                        memory_order_acquire) != 0)
+                sleep_us(100);
+            weft_pool_destroy(p);
+            Py_END_ALLOW_THREADS
+        }
+    }
+    PyTypeObject *tp = Py_TYPE(self);
+    tp->tp_free((PyObject *)self);
+}
+
+static int pool_traverse(weftpy_pool *self, visitproc visit, void *arg)
+{
+    (void)self;
+    (void)visit;
+    (void)arg;
+    return 0;
+}
+
+static PyObject *pool_close(weftpy_pool *self, PyObject *unused)
+{
+    (void)unused;
+    if (pool_close_impl(self) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *pool_enter(weftpy_pool *self, PyObject *unused)
+{
+    (void)unused;
+    if (weftpy_pool_get(self) == NULL)
+        return NULL;
+    Py_INCREF(self);
+    return (PyObject *)self;
+}
+
+static PyObject *pool_exit(weftpy_pool *self, PyObject *args)
+{
+    (void)args;
+    if (pool_close_impl(self) < 0)
+        return NULL;
+    Py_RETURN_FALSE;
+}
+
+static PyObject *pool_num_threads(weftpy_pool *self, PyObject *unused)
+{
+    (void)unused;
+    weft_pool *p = weftpy_pool_get(self);
+    if (p == NULL)
+        return NULL;
+    return PyLong_FromUnsignedLong(weft_pool_num_threads(p));
+}
+
+static PyObject *pool_get_closed(weftpy_pool *self, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(self->closed);
+}
+
+static PyObject *pool_repr(weftpy_pool *self)
+{
+    if (self->closed)
+        return PyUnicode_FromFormat("<weft.Pool closed>");
+    if (self->pool == NULL)
+        return PyUnicode_FromFormat("<weft.Pool threads=%u>", self->requested);
+    return PyUnicode_FromFormat("<weft.Pool threads=%u>",
+                                weft_pool_num_threads(self->pool));
+}
+
+/* ---- _spawn: fire-and-forget call, the base of weft.Executor ---- */
+
+static void spawn_job(void *arg)
+{
+    PyObject *callable = arg;
+    weftpy_gil gil;
+    weftpy_gil_take(&gil);
+    PyObject *r = PyObject_CallNoArgs(callable);
+    if (r == NULL)
+        PyErr_WriteUnraisable(callable);
+    Py_XDECREF(r);
+    Py_DECREF(callable);
+    weftpy_gil_drop(&gil);
+}
+
+static PyObject *pool_spawn(weftpy_pool *self, PyObject *callable)
+{
+    if (!PyCallable_Check(callable)) {
+        PyErr_Format(PyExc_TypeError, "'%.100s' object is not callable",
+                     Py_TYPE(callable)->tp_name);
+        return NULL;
+    }
+    weft_pool *p = weftpy_pool_get(self);
+    if (p == NULL)
+        return NULL;
+    Py_INCREF(callable);
+    /* Non-blocking, so safe with the GIL held; weft_pool_destroy waits for
+     * spawned calls, so close() lets them finish. */
+    int err = weft_pool_spawn(p, spawn_job, callable);
+    if (err != 0) {
+        Py_DECREF(callable);
+        return weftpy_raise_errno(err, "cannot submit work");
+    }
+    Py_RETURN_NONE;
+}
+
+/* ---- the methods that mirror the module-level functions ---- */
+
+static PyObject *pool_par_map(weftpy_pool *self, PyObject *args, PyObject *kwds)
+{
+    return weftpy_par_map(self, args, kwds);
+}
+
+static PyObject *pool_search(weftpy_pool *self, PyObject *const *args,
+                             Py_ssize_t nargs)
+{
+    return weftpy_search(self, args, nargs, 0);
+}
+
+static PyObject *pool_search_sequential(weftpy_pool *self,
+                                        PyObject *const *args, Py_ssize_t nargs)
+{
+    return weftpy_search(self, args, nargs, 1);
+}
+
+static PyObject *pool_wc(weftpy_pool *self, PyObject *data)
+{
+    return weftpy_wc(self, data);
+}
+
+static PyObject *pool_par_sum(weftpy_pool *self, PyObject *buffer)
+{
+    return weftpy_par_sum(self, buffer);
+}
+
+static PyObject *pool_par_sort(weftpy_pool *self, PyObject *buffer)
+{
+    return weftpy_par_sort(self, buffer);
+}
+
+static PyMethodDef pool_methods[] = {
+    {"par_map", (PyCFunction)(void (*)(void))pool_par_map,
+     METH_VARARGS | METH_KEYWORDS,
+     "par_map(fn, iterable, /, *, chunksize=None)\n--\n\n"
+     "Like weft.par_map, on this pool's workers."},
+    {"search", (PyCFunction)(void (*)(void))pool_search, METH_FASTCALL,
+     "search(contents, needle, /)\n--\n\n"
+     "Like weft.search, on this pool's workers."},
+    {"search_sequential", (PyCFunction)(void (*)(void))pool_search_sequential,
+     METH_FASTCALL,
+     "search_sequential(contents, needle, /)\n--\n\n"
+     "Like weft.search_sequential (runs on the calling thread)."},
+    {"wc", (PyCFunction)pool_wc, METH_O,
+     "wc(data, /)\n--\n\nLike weft.wc, on this pool's workers."},
+    {"par_sum", (PyCFunction)pool_par_sum, METH_O,
+     "par_sum(buffer, /)\n--\n\nLike weft.par_sum, on this pool's workers."},
+    {"par_sort", (PyCFunction)pool_par_sort, METH_O,
+     "par_sort(buffer, /)\n--\n\n"
+     "Like weft.par_sort, on this pool's workers."},
+    {"num_threads", (PyCFunction)pool_num_threads, METH_NOARGS,
+     "num_threads()\n--\n\nThe number of worker threads of this pool."},
+    {"close", (PyCFunction)pool_close, METH_NOARGS,
+     "close()\n--\n\n"
+     "Wait for the work in flight, then stop and join the workers.  "
+     "Idempotent.  Any later use raises RuntimeError."},
+    {"_spawn", (PyCFunction)pool_spawn, METH_O,
+     "_spawn(callable, /)\n--\n\n"
+     "Call callable() on a worker and return at once (the base of "
+     "weft.Executor).  An exception it raises is reported as unraisable."},
+    {"__enter__", (PyCFunction)pool_enter, METH_NOARGS, NULL},
+    {"__exit__", (PyCFunction)pool_exit, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef pool_getset[] = {
+    {"closed", (getter)pool_get_closed, NULL, "True once close() was called.",
+     NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject pool_type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "weft.Pool",
+    .tp_basicsize = sizeof(weftpy_pool),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "Pool(threads=None)\n--\n\n"
+              "A weft pool of its own: `threads` worker threads (None: "
+              "WEFT_NUM_THREADS, else the CPUs this process may use), each "
+              "with its own Python thread state.\n\n"
+              "Offers the module's functions as methods (par_map, search, "
+              "search_sequential, wc, par_sum, par_sort, num_threads).  Use "
+              "it as a context manager, or call close(); a pool that is "
+              "garbage collected is closed then.",
+    .tp_new = pool_new,
+    .tp_dealloc = (destructor)pool_dealloc,
+    .tp_traverse = (traverseproc)pool_traverse,
+    .tp_repr = (reprfunc)pool_repr,
+    .tp_methods = pool_methods,
+    .tp_getset = pool_getset,
+    .tp_weaklistoffset = offsetof(weftpy_pool, weakreflist),
+};
+
+PyTypeObject *weftpy_pool_type = &pool_type;
+
+int weftpy_pool_init_type(PyObject *module)
+{
+    if (PyType_Ready(&pool_type) < 0)
+        return -1;
+    Py_INCREF(&pool_type);
+    if (PyModule_AddObject(module, "Pool", (PyObject *)&pool_type) < 0) {
+        Py_DECREF(&pool_type);
+        return -1;
+    }
+    static int atfork_done;
+    if (!atfork_done) {
+        int err = pthread_atfork(NULL, NULL, atfork_child);
+        if (err != 0) {
+            weftpy_raise_errno(err, "pthread_atfork");
+            return -1;
+        }
+        atfork_done = 1;
+    }
+    return 0;
+}
+
+weftpy_pool *weftpy_default_pool(void)
+{
+    if (default_pool == NULL) {
+        if (atomic_load_explicit(&weftpy_shutdown, memory_order_relaxed)) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "weft is shut down (the interpreter is exiting)");
+            return NULL;
+        }
+        /* Its workers start on first use (weftpy_pool_get). */
+        default_pool = pool_alloc(&pool_type, 0);
+    }
+    return default_pool;
+}
+
+/* atexit: cancel work in flight, then destroy every pool while the
+ * interpreter is still whole (see weftpy.h). */
+PyObject *weftpy_shutdown_all(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    atomic_store_explicit(&weftpy_shutdown, 1, memory_order_relaxed);
+    for (;;) {
+        weftpy_pool *p = registry;
+        while (p != NULL && p->closed && !p->closing)
+            p = p->next;
+        if (p == NULL)
+            break;
+        Py_INCREF(p);
+        int r = pool_close_impl(p);
+        Py_DECREF(p);
+        if (r < 0)
+            return NULL; /* called from a worker: leave the rest */
+    }
+    Py_CLEAR(default_pool);
+    Py_BEGIN_ALLOW_THREADS
+    while (atomic_load_explicit(&deferred_destroys, memory_order_acquire) != 0)
+        sleep_us(1000);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}

@@ -1,0 +1,555 @@
+"""weft_ctypes: weft's kernels and par_map from pure Python, over libweft.so.
+
+For places without a compiler: nothing here is compiled.  The shared
+library is looked up
+
+1. at ``$WEFT_LIBRARY`` when that is set (and only there);
+2. next to this module (``weft_ctypes/libweft.so``, as pip installs it);
+3. on the system path (``ctypes.util.find_library("weft")``, then
+   ``libweft.so.0``).
+
+It is loaded with ``ctypes.CDLL``, which releases the GIL for every call
+into it (``PyDLL`` would keep it, and weft's workers calling back into
+Python would deadlock).  Inputs are passed without copies: buffers through
+the buffer protocol and ``str`` through its cached UTF-8 form (via
+``ctypes.pythonapi``; where that is missing, e.g. on PyPy, through a copy).
+
+The answers and the errors are those of the ``weft`` extension where the
+two overlap: ``search``, ``search_sequential``, ``wc``, ``par_sum``,
+``par_sort``, ``par_map`` and ``num_threads``.  Differences:
+
+* ``par_map`` with a Python function calls Python once per chunk (a ctypes
+  callback from a native thread costs several microseconds: it makes a
+  thread state each time), and the work runs on libweft.so's default pool,
+  not on a pool of the extension's;
+* ``par_map`` also takes a *native* callback -- a ctypes function pointer
+  (``CFUNCTYPE``) or a raw C function address such as numba's
+  ``cfunc(...).address`` -- with a float64 or int64 input buffer and an
+  optional output buffer, and then runs entirely in C without the GIL.
+"""
+
+import array
+import collections
+import ctypes
+import ctypes.util
+import os
+import sys
+import threading
+
+__all__ = [
+    "WcCounts",
+    "library_path",
+    "num_threads",
+    "par_map",
+    "par_sort",
+    "par_sum",
+    "search",
+    "search_sequential",
+    "wc",
+]
+
+# ---------------------------------------------------------------------------
+# Loading the library
+
+
+def _load():
+    env = os.environ.get("WEFT_LIBRARY")
+    if env:
+        return ctypes.CDLL(env), env
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "libweft.so")
+    candidates = [here]
+    found = ctypes.util.find_library("weft")
+    if found:
+        candidates.append(found)
+    candidates.append("libweft.so.0")
+    errors = []
+    for path in candidates:
+        try:
+            return ctypes.CDLL(path), path
+        except OSError as exc:
+            errors.append(f"{path}: {exc}")
+    raise OSError("weft_ctypes: cannot load libweft.so (set WEFT_LIBRARY to "
+                  "its path); tried " + "; ".join(errors))
+
+
+_lib, library_path = _load()
+
+_size_t = ctypes.c_size_t
+_vp = ctypes.c_void_p
+_RANGE_FN = ctypes.CFUNCTYPE(None, _size_t, _size_t, _vp)
+
+
+class _WcCountsC(ctypes.Structure):
+    _fields_ = [("lines", ctypes.c_uint64), ("words", ctypes.c_uint64),
+                ("bytes", ctypes.c_uint64)]
+
+
+class _SumResultC(ctypes.Structure):
+    _fields_ = [("is_float", ctypes.c_int), ("f", ctypes.c_double),
+                ("lo", ctypes.c_uint64), ("hi", ctypes.c_int64)]
+
+
+def _proto(name, restype, *argtypes):
+    try:
+        fn = getattr(_lib, name)
+    except AttributeError:
+        # A libweft without this kernel: fail when it is used, not on import.
+        def missing(*args):
+            raise NotImplementedError(f"{name} is missing from {library_path}")
+
+        return missing
+    fn.restype = restype
+    fn.argtypes = argtypes
+    return fn
+
+
+_c_int = ctypes.c_int
+_weft_default_pool = _proto("weft_default_pool", _vp)
+_weft_pool_num_threads = _proto("weft_pool_num_threads", ctypes.c_uint, _vp)
+_weft_parallel_for = _proto("weft_parallel_for", None, _size_t, _size_t,
+                            _size_t, _RANGE_FN, _vp)
+_weft_search = _proto("weft_search", _c_int, _vp, _size_t, _vp, _size_t,
+                      _c_int, ctypes.POINTER(ctypes.c_uint64))
+_weft_search_sequential = _proto("weft_search_sequential", _c_int, _vp,
+                                 _size_t, _vp, _size_t, _c_int,
+                                 ctypes.POINTER(ctypes.c_uint64))
+_weft_wc = _proto("weft_wc", _c_int, _vp, _size_t, ctypes.POINTER(_WcCountsC))
+_weft_sum = _proto("weft_sum", _c_int, _vp, _size_t, _c_int,
+                   ctypes.POINTER(_SumResultC))
+_weft_sort_typed = _proto("weft_sort_typed", _c_int, _vp, _size_t, _c_int)
+_weft_map_f64 = _proto("weft_map_f64", _c_int, _vp, _vp, _size_t, _vp)
+_weft_map_i64 = _proto("weft_map_i64", _c_int, _vp, _vp, _size_t, _vp)
+
+# enum weft_text and enum weft_dtype (weft/kernels.h)
+_TEXT_BYTES, _TEXT_UTF8 = 0, 1
+(_I8, _I16, _I32, _I64, _U8, _U16, _U32, _U64, _F32, _F64) = range(10)
+
+
+def _check(err, what):
+    if err == 0:
+        return
+    if err == 12:  # ENOMEM
+        raise MemoryError()
+    raise RuntimeError(f"{what}: {os.strerror(err)}")
+
+
+# ---------------------------------------------------------------------------
+# Zero-copy access to buffers and str (CPython's C API through pythonapi)
+
+_PyBUF_SIMPLE = 0
+_PyBUF_WRITABLE = 0x0001
+_PyBUF_FORMAT = 0x0004
+_PyBUF_C_CONTIGUOUS = 0x0020 | 0x0010 | 0x0008
+
+
+class _Py_buffer(ctypes.Structure):
+    _fields_ = [("buf", _vp), ("obj", _vp), ("len", ctypes.c_ssize_t),
+                ("itemsize", ctypes.c_ssize_t), ("readonly", _c_int),
+                ("ndim", _c_int), ("format", ctypes.c_char_p),
+                ("shape", _vp), ("strides", _vp), ("suboffsets", _vp),
+                ("internal", _vp)]
+
+
+try:
+    _api = ctypes.pythonapi
+    _GetBuffer = _api.PyObject_GetBuffer
+    _GetBuffer.restype = _c_int
+    _GetBuffer.argtypes = [ctypes.py_object, ctypes.POINTER(_Py_buffer), _c_int]
+    _ReleaseBuffer = _api.PyBuffer_Release
+    _ReleaseBuffer.restype = None
+    _ReleaseBuffer.argtypes = [ctypes.POINTER(_Py_buffer)]
+    _AsUTF8AndSize = _api.PyUnicode_AsUTF8AndSize
+    _AsUTF8AndSize.restype = _vp
+    _AsUTF8AndSize.argtypes = [ctypes.py_object,
+                               ctypes.POINTER(ctypes.c_ssize_t)]
+except (AttributeError, OSError):  # not CPython: copies instead
+    _api = None
+
+
+class _View:
+    """A buffer export of obj, released on exit: .ptr, .len, .itemsize,
+    .format, .ndim.  Without pythonapi, a copy (read-only inputs only)."""
+
+    __slots__ = ("_obj", "_flags", "_view", "_keep", "ptr", "len",
+                 "itemsize", "format", "ndim")
+
+    def __init__(self, obj, flags):
+        self._obj = obj
+        self._flags = flags
+        self._view = None
+        self._keep = None
+
+    def __enter__(self):
+        if _api is not None:
+            view = _Py_buffer()
+            _GetBuffer(self._obj, ctypes.byref(view), self._flags)
+            self._view = view
+            self.ptr = view.buf
+            self.len = view.len
+            self.itemsize = view.itemsize
+            self.format = view.format.decode() if view.format else "B"
+            self.ndim = view.ndim
+            return self
+        mv = memoryview(self._obj)
+        if self._flags & _PyBUF_WRITABLE:
+            if mv.readonly:
+                raise BufferError("Object is not writable.")
+            if not mv.c_contiguous:
+                raise BufferError("buffer is not C-contiguous")
+            keep = (ctypes.c_char * mv.nbytes).from_buffer(mv.cast("B"))
+        else:
+            keep = ctypes.create_string_buffer(mv.tobytes(), mv.nbytes)
+        self._keep = (mv, keep)
+        self.ptr = ctypes.addressof(keep)
+        self.len = mv.nbytes
+        self.itemsize = mv.itemsize
+        self.format = mv.format
+        self.ndim = mv.ndim
+        return self
+
+    def __exit__(self, *exc):
+        if self._view is not None:
+            _ReleaseBuffer(ctypes.byref(self._view))
+            self._view = None
+        if self._keep is not None:
+            self._keep[0].release()
+            self._keep = None
+        return False
+
+
+class _Text:
+    """str (as UTF-8) or bytes-like contents: .ptr and .len."""
+
+    def __init__(self, obj):
+        self._obj = obj
+        self._view = None
+
+    def __enter__(self):
+        obj = self._obj
+        if isinstance(obj, str):
+            if _api is not None:
+                size = ctypes.c_ssize_t()
+                try:
+                    self.ptr = _AsUTF8AndSize(obj, ctypes.byref(size))
+                    self.len = size.value
+                    return self
+                except UnicodeEncodeError:
+                    pass
+            # Lone surrogates (or no pythonapi): an encoded copy, with the
+            # same words as the str (see the extension's kernels.c).
+            self._copy = obj.encode("utf-8", "surrogatepass")
+            self.ptr = ctypes.cast(ctypes.c_char_p(self._copy), _vp).value
+            self.len = len(self._copy)
+            return self
+        self._view = _View(obj, _PyBUF_SIMPLE).__enter__()
+        self.ptr = self._view.ptr
+        self.len = self._view.len
+        return self
+
+    def __exit__(self, *exc):
+        if self._view is not None:
+            self._view.__exit__()
+            self._view = None
+        return False
+
+
+def _is_buffer(obj):
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return True
+    if isinstance(obj, str):
+        return False
+    try:
+        memoryview(obj).release()
+    except TypeError:
+        return False
+    return True
+
+
+def _text_kind(obj, fname):
+    if isinstance(obj, str):
+        return True
+    if _is_buffer(obj):
+        return False
+    raise TypeError(f"{fname}() argument must be str or a bytes-like object, "
+                    f"not '{type(obj).__name__}'")
+
+
+# ---------------------------------------------------------------------------
+# Kernels
+
+
+def _search(contents, needle, fn, fname):
+    is_str = _text_kind(contents, fname)
+    if isinstance(needle, str) != is_str or (not is_str and not _is_buffer(needle)):
+        kind = "str" if is_str else "a bytes-like object"
+        ckind = "str" if is_str else "bytes-like"
+        raise TypeError(f"{fname}(): the needle must be {kind} when the "
+                        f"contents are {ckind}, not '{type(needle).__name__}'")
+    count = ctypes.c_uint64()
+    with _Text(contents) as c, _Text(needle) as n:
+        err = fn(c.ptr, c.len, n.ptr, n.len,
+                 _TEXT_UTF8 if is_str else _TEXT_BYTES, ctypes.byref(count))
+    _check(err, fname)
+    return count.value
+
+
+def search(contents, needle):
+    """contents.split().count(needle), in parallel with the GIL released.
+
+    contents: str (Unicode whitespace) or bytes-like (ASCII whitespace);
+    needle: of the same kind, else TypeError.
+    """
+    return _search(contents, needle, _weft_search, "search")
+
+
+def search_sequential(contents, needle):
+    """Like search, on the calling thread only (without the GIL)."""
+    return _search(contents, needle, _weft_search_sequential,
+                   "search_sequential")
+
+
+WcCounts = collections.namedtuple("WcCounts", "lines words bytes")
+WcCounts.__doc__ = "wc(data) result: (lines, words, bytes), as LC_ALL=C wc."
+
+
+def wc(data):
+    """WcCounts(lines, words, bytes) of data, as ``LC_ALL=C wc`` counts.
+
+    data: bytes-like, or str (counted as its UTF-8 encoding).
+    """
+    _text_kind(data, "wc")
+    out = _WcCountsC()
+    with _Text(data) as t:
+        err = _weft_wc(t.ptr, t.len, ctypes.byref(out))
+    _check(err, "wc")
+    return WcCounts(out.lines, out.words, out.bytes)
+
+
+_SIGNED = "bhilqn"
+_UNSIGNED = "BHILQN?"
+_WIDTH_SIGNED = {1: _I8, 2: _I16, 4: _I32, 8: _I64}
+_WIDTH_UNSIGNED = {1: _U8, 2: _U16, 4: _U32, 8: _U64}
+_NATIVE_ORDER = "@=<" if sys.byteorder == "little" else "@=>!"
+
+
+def _dtype(view, fname):
+    code = view.format
+    if code and code[0] in _NATIVE_ORDER:
+        code = code[1:]
+    dtype = None
+    if len(code) == 1:
+        if code in _SIGNED:
+            dtype = _WIDTH_SIGNED.get(view.itemsize)
+        elif code in _UNSIGNED:
+            dtype = _WIDTH_UNSIGNED.get(view.itemsize)
+        elif code == "f" and view.itemsize == 4:
+            dtype = _F32
+        elif code == "d" and view.itemsize == 8:
+            dtype = _F64
+    if dtype is None:
+        raise TypeError(f"{fname}(): unsupported buffer format "
+                        f"'{view.format}' (want integers of 8 to 64 bits, "
+                        "float32 or float64 in native byte order)")
+    return dtype
+
+
+def _typed_view(obj, writable, fname):
+    if isinstance(obj, str) or not _is_buffer(obj):
+        raise TypeError(f"{fname}() argument must support the buffer protocol "
+                        f"(array.array, numpy array, ...), not "
+                        f"'{type(obj).__name__}'")
+    flags = _PyBUF_C_CONTIGUOUS | _PyBUF_FORMAT
+    if writable:
+        with memoryview(obj) as mv:
+            if mv.readonly:
+                raise TypeError(f"{fname}() needs a writable buffer, and "
+                                f"'{type(obj).__name__}' is read-only")
+        flags |= _PyBUF_WRITABLE
+    return _View(obj, flags)
+
+
+def par_sum(buffer):
+    """Sum of a C-contiguous buffer of numbers, in parallel (see weft.par_sum:
+    exact int for integers; float summed in a fixed order for floats)."""
+    out = _SumResultC()
+    with _typed_view(buffer, False, "par_sum") as v:
+        dtype = _dtype(v, "par_sum")
+        err = _weft_sum(v.ptr, v.len // v.itemsize, dtype, ctypes.byref(out))
+    _check(err, "par_sum")
+    if out.is_float:
+        return out.f
+    return (out.hi << 64) + out.lo
+
+
+def par_sort(buffer):
+    """Sort a writable one-dimensional buffer of numbers in place, in
+    parallel (see weft.par_sort); returns None."""
+    with _typed_view(buffer, True, "par_sort") as v:
+        if v.ndim > 1:
+            raise ValueError("par_sort() sorts one-dimensional buffers only")
+        dtype = _dtype(v, "par_sort")
+        err = _weft_sort_typed(v.ptr, v.len // v.itemsize, dtype)
+    _check(err, "par_sort")
+
+
+def num_threads():
+    """Worker threads of libweft.so's default pool."""
+    return _weft_pool_num_threads(_weft_default_pool())
+
+
+# ---------------------------------------------------------------------------
+# par_map
+
+
+def _chunksize(chunksize):
+    if chunksize is None:
+        return None
+    if not isinstance(chunksize, int):
+        raise TypeError("chunksize must be an int or None, not "
+                        f"{type(chunksize).__name__}")
+    if chunksize < 1:
+        raise ValueError("chunksize must be at least 1")
+    return chunksize
+
+
+def _native_address(fn, restype, fname):
+    """The C address of a native callback, checking its ctypes signature
+    when it has one."""
+    if isinstance(fn, int) and not isinstance(fn, bool):
+        if fn == 0:
+            raise ValueError(f"{fname}(): NULL function address")
+        return fn
+    if isinstance(fn, ctypes._CFuncPtr):
+        if fn.restype is not restype or list(fn.argtypes or ()) != [restype]:
+            raise TypeError(f"{fname}(): the native callback must take and "
+                            f"return {restype.__name__} (set its restype and "
+                            f"argtypes)")
+        return ctypes.cast(fn, _vp).value
+    raise TypeError(f"{fname}(): a native callback must be a ctypes function "
+                    f"pointer or an int address, not '{type(fn).__name__}'")
+
+
+def _par_map_native(fn, data, out):
+    with _typed_view(data, False, "par_map") as vin:
+        dtype = _dtype(vin, "par_map")
+        if dtype == _F64:
+            typecode, ctype, kernel = "d", ctypes.c_double, _weft_map_f64
+        elif dtype == _I64:
+            typecode, ctype, kernel = "q", ctypes.c_int64, _weft_map_i64
+        else:
+            raise TypeError("par_map(): a native callback needs a float64 or "
+                            "int64 input buffer, not format "
+                            f"'{vin.format}'")
+        address = _native_address(fn, ctype, "par_map")
+        n = vin.len // vin.itemsize
+        if out is None:
+            out = array.array(typecode, bytes(n * 8))
+        with _typed_view(out, True, "par_map") as vout:
+            if _dtype(vout, "par_map") != dtype or vout.len != vin.len:
+                raise ValueError("par_map(): out must have the input's type "
+                                 f"and length ({n} x {typecode})")
+            err = kernel(vin.ptr, vout.ptr, n, address)
+    _check(err, "par_map")
+    return out
+
+
+class _MapState:
+    __slots__ = ("fn", "items", "results", "size", "cancel", "error", "lock")
+
+    def __init__(self, fn, items, size):
+        self.fn = fn
+        self.items = items
+        self.results = [None] * len(items)
+        self.size = size
+        self.cancel = False
+        self.error = None
+        self.lock = threading.Lock()
+
+
+def _body_function(state):
+    """The Python side of the weft_parallel_for body over chunks [lo, hi)."""
+
+    def body(lo, hi, _arg):
+        # One Python call per piece of chunks; the items one by one.
+        if state.cancel:
+            return
+        fn, items, results = state.fn, state.items, state.results
+        end = min(hi * state.size, len(items))
+        try:
+            for i in range(lo * state.size, end):
+                if state.cancel:
+                    return
+                results[i] = fn(items[i])
+        except BaseException as exc:  # noqa: B902 - re-raised by the caller
+            with state.lock:
+                if state.error is None:
+                    state.error = exc
+            state.cancel = True
+
+    return body
+
+
+def par_map(fn, iterable, *, chunksize=None, out=None):
+    """list(map(fn, iterable)) on libweft.so's workers.
+
+    With a Python callable: the same answers and errors as weft.par_map
+    (first exception re-raised with its traceback, Ctrl-C stops the rest).
+
+    With a native callback -- a ctypes function pointer taking and
+    returning c_double or c_int64, or a raw C function address (then
+    ``out`` must be given) -- ``iterable`` is a float64 or int64 buffer and
+    the results go to ``out`` (a writable buffer of the same type and
+    length, or a new array.array), which is returned; the loop runs in C,
+    in parallel, without the GIL.
+    """
+    native = out is not None or (isinstance(fn, ctypes._CFuncPtr)
+                                 and not isinstance(iterable, str)
+                                 and _is_buffer(iterable))
+    if native:
+        return _par_map_native(fn, iterable, out)
+    if not callable(fn):
+        raise TypeError(f"'{type(fn).__name__}' object is not callable")
+    size = _chunksize(chunksize)
+    items = iterable if isinstance(iterable, tuple) else list(iterable)
+    n = len(items)
+    if n == 0:
+        return []
+    if size is None:
+        # Fixed chunks, about 8 per thread; weft_parallel_for spreads runs
+        # of them, so Python is entered a few times per thread.
+        threads = _weft_pool_num_threads(_weft_default_pool()) or 1
+        size = max(1, -(-n // (8 * threads)))
+    size = min(size, n)
+    state = _MapState(fn, items, size)
+    body = _RANGE_FN(_body_function(state))
+    chunks = -(-n // size)
+
+    if threading.current_thread() is threading.main_thread():
+        # The main thread gets Ctrl-C: wait on an Event (interruptible)
+        # while a helper thread sits in the blocking C call.
+        done = threading.Event()
+
+        def run():
+            try:
+                _weft_parallel_for(0, chunks, 1, body, None)
+            finally:
+                done.set()
+
+        # Not a daemon: interpreter exit waits for it, so no callback
+        # enters Python while the interpreter finalizes.
+        helper = threading.Thread(target=run, name="weft_ctypes-par_map")
+        helper.start()
+        try:
+            while not done.wait(0.05):
+                pass
+        except BaseException:
+            state.cancel = True  # the helper keeps `body` alive until done
+            raise
+        helper.join()
+    else:
+        _weft_parallel_for(0, chunks, 1, body, None)
+    if state.error is not None:
+        error = state.error
+        state.error = None
+        raise error
+    return state.results
