@@ -1,0 +1,78 @@
+"""weft across fork(): a child gets fresh pools of its own."""
+
+import multiprocessing
+import os
+
+import weft
+from conftest import run_python
+
+
+def child_work(x):
+    # Runs in a forked child whose parent had already started weft's pools.
+    squares = weft.par_map(lambda y: y * y, range(x * 100))
+    with weft.Pool(2) as pool:
+        doubled = pool.par_map(lambda y: 2 * y, range(x))
+    found = weft.search("a b a", "a")
+    return sum(squares), doubled, found, os.getpid()
+
+
+def test_multiprocessing_fork_context():
+    assert weft.par_map(abs, range(-100, 100)) == [abs(x) for x in range(-100, 100)]
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(2) as procs:
+        results = procs.map(child_work, range(1, 9))
+    for x, (total, doubled, found, pid) in zip(range(1, 9), results):
+        assert total == sum(y * y for y in range(x * 100))
+        assert doubled == [2 * y for y in range(x)]
+        assert found == 2
+        assert pid != os.getpid()
+    # The parent's pools still work.
+    assert weft.par_map(abs, [-3]) == [3]
+
+
+def test_user_pool_inherited_by_child():
+    # A Pool made in the parent is re-created in the child on first use.
+    proc = run_python("""
+        import os, weft
+        pool = weft.Pool(2)
+        assert pool.par_map(abs, [-1, -2]) == [1, 2]
+        weft.par_map(abs, [1])
+        pid = os.fork()
+        if pid == 0:
+            ok = (pool.par_map(abs, range(-1000, 0)) == list(range(1000, 0, -1))
+                  and pool.num_threads() == 2
+                  and weft.par_map(str, range(3)) == ["0", "1", "2"])
+            pool.close()
+            os._exit(0 if ok else 3)
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status))
+        assert pool.par_map(abs, [-7]) == [7]
+        pool.close()
+    """)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == "0"
+
+
+def test_fork_while_par_map_runs_in_another_thread():
+    proc = run_python("""
+        import os, threading, time, weft
+        stop = threading.Event()
+        def churn():
+            while not stop.is_set():
+                weft.par_map(lambda x: time.sleep(0.0005) or x, range(200))
+        t = threading.Thread(target=churn)
+        t.start()
+        time.sleep(0.1)
+        codes = []
+        for _ in range(5):
+            pid = os.fork()
+            if pid == 0:
+                ok = weft.par_map(abs, range(-500, 0)) == list(range(500, 0, -1))
+                os._exit(0 if ok else 3)
+            codes.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+        stop.set()
+        t.join()
+        print(codes)
+    """)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == "[0, 0, 0, 0, 0]"

@@ -1,0 +1,192 @@
+"""weft.search / search_sequential against contents.split().count(needle)."""
+
+import mmap
+import random
+import tempfile
+import threading
+
+import pytest
+
+import weft
+
+# Every character str.split() treats as whitespace, and some that it does
+# not (zero-width space, BOM, NUL, non-breaking hyphen...).
+UNICODE_SPACES = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+NOT_SPACES = "\u200b\ufeff\x00\u2011\u180e\u00ad"
+ASCII_SPACES = " \t\n\r\x0b\x0c"
+
+
+def check(contents, needle):
+    want = contents.split().count(needle)
+    assert weft.search(contents, needle) == want
+    assert weft.search_sequential(contents, needle) == want
+    return want
+
+
+def random_text(rng, alphabet, words, spaces, n_words):
+    out = []
+    for _ in range(n_words):
+        out.append(rng.choice(words) if rng.random() < 0.7 else
+                   "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))))
+        out.append("".join(rng.choice(spaces) for _ in range(rng.randint(1, 3))))
+    return "".join(out)
+
+
+def test_whitespace_set_matches_str_split():
+    assert set(UNICODE_SPACES) == set(
+        "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
+        "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def test_simple_cases():
+    assert check("the cat the hat", "the") == 2
+    assert check("", "x") == 0
+    assert check("x", "x") == 1
+    assert check("xx x xxx", "x") == 1
+    assert check("a\r\nb\r\na", "a") == 2
+    assert check("  a  ", "a") == 1
+    assert check("a b", "") == 0          # empty needle
+    assert check("a b a b", "a b") == 0   # needle with whitespace
+    assert check("a\u3000b\u00a0a", "a") == 2
+    assert check("é e\u0301 é", "é") == 2  # no normalisation, like str
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_ascii(seed):
+    rng = random.Random(seed)
+    words = ["a", "ab", "the", "needle", "x" * 40]
+    text = random_text(rng, "abcxyz.,;'\x00\x7f", words, ASCII_SPACES, 20_000)
+    for needle in words + ["zz", "needle."]:
+        check(text, needle)
+        check(text.encode(), needle.encode())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_unicode_with_every_whitespace(seed):
+    rng = random.Random(100 + seed)
+    words = ["ä", "日本", "needle", "\U0001f600x", "a\u200bb"]
+    alphabet = "aé日\U0001f600" + NOT_SPACES
+    text = random_text(rng, alphabet, words, UNICODE_SPACES, 20_000)
+    for needle in words + [NOT_SPACES[:2], "\x85"]:
+        check(text, needle)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_bytes(seed):
+    rng = random.Random(200 + seed)
+    # Mostly few distinct bytes, so words repeat; every byte value occurs.
+    pool = bytes(range(256)) + b"ab \n\t" * 40
+    data = bytes(rng.choice(pool) for _ in range(200_000))
+    words = data.split()
+    for needle in [b"a", b"b", b"ab", rng.choice(words), rng.choice(words), b"\xff"]:
+        check(data, needle)
+    # str.split semantics differ from bytes.split: \x1c-\x1f, \x85, \xa0
+    # are whitespace only for str.
+    mixed = "a\x1cb\x85a\xa0a"
+    assert check(mixed, "a") == 3
+    assert check(mixed.encode("latin-1"), b"a") == 0
+
+
+def test_large_inputs():
+    rng = random.Random(7)
+    line = " ".join(rng.choice(["needle", "hay", "stack", "needles"]) for _ in range(20))
+    text = (line + "\n") * 50_000  # ~ 6 MiB
+    want = text.split().count("needle")
+    assert weft.search(text, "needle") == want
+    assert weft.search(text.encode(), b"needle") == want
+    one_line = "needle " * 500_000  # no newline at all: one long line
+    assert weft.search(one_line, "needle") == 500_000
+
+
+def test_all_input_types():
+    text = b"one two\tone\r\nthree one\x0bone\n\nfour\x0cone"
+    want = text.split().count(b"one")
+    assert want == 5
+    assert weft.search(text, b"one") == want
+    assert weft.search(bytearray(text), b"one") == want
+    assert weft.search(memoryview(text), b"one") == want
+    assert weft.search(memoryview(bytearray(text))[3:], b"one") == \
+        text[3:].split().count(b"one")
+    with tempfile.TemporaryFile() as f:
+        f.write(text)
+        f.flush()
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            assert weft.search(m, b"one") == want
+            assert weft.search_sequential(m, bytearray(b"one")) == want
+    # needles of every bytes-like type
+    for needle in (b"one", bytearray(b"one"), memoryview(b"one")):
+        assert weft.search(text, needle) == want
+
+
+def test_str_with_lone_surrogates():
+    text = "a\ud800 b \ud800 a\ud800\u3000c"
+    assert check(text, "a\ud800") == 2
+    assert check(text, "\ud800") == 1
+    assert check("plain text", "\udfff") == 0
+
+
+def test_non_ascii_str_is_not_mangled():
+    text = "ünïcode ünïcode ascii"
+    assert check(text, "ünïcode") == 2
+    assert text.split().count("ünïcode") == 2
+
+
+def test_type_errors():
+    for fn in (weft.search, weft.search_sequential):
+        with pytest.raises(TypeError, match="needle"):
+            fn(b"a b", "a")
+        with pytest.raises(TypeError, match="needle"):
+            fn("a b", b"a")
+        with pytest.raises(TypeError, match="needle"):
+            fn(b"a b", 5)
+        with pytest.raises(TypeError):
+            fn(5, b"a")
+        with pytest.raises(TypeError):
+            fn(["a"], "a")
+        with pytest.raises(TypeError):
+            fn("a")
+        with pytest.raises(TypeError):
+            fn("a", "a", "a")
+
+
+def test_non_contiguous_buffer_is_refused():
+    data = memoryview(b"a b a b a")[::2]
+    with pytest.raises(BufferError):
+        weft.search(data, b"a")
+
+
+def test_buffer_released_after_search():
+    data = bytearray(b"a b " * 1000)
+    weft.search(data, b"a")
+    data.extend(b"more")  # would raise BufferError if an export leaked
+    with pytest.raises(TypeError):
+        weft.search(data, "a")
+    data.extend(b"more")
+
+
+def test_two_python_threads_search_at_once():
+    text = ("alpha beta gamma\n" * 200_000).encode()
+    results = []
+
+    def worker():
+        results.append(weft.search_sequential(text, b"beta"))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [200_000] * 4
+
+
+def test_pool_search():
+    with weft.Pool(3) as pool:
+        text = "x y x\n" * 10_000
+        assert pool.search(text, "x") == 20_000
+        assert pool.search_sequential(text, "y") == 10_000
+
+
+def test_search_inside_par_map():
+    texts = [("w " * i + "\n") * 100 for i in range(20)]
+    assert weft.par_map(lambda t: weft.search(t, "w"), texts) == \
+        [t.split().count("w") for t in texts]
