@@ -20,7 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../weft.h"
+/* "weft.h", not "../weft.h": in the source tree this header and weft.h
+ * live in different include directories (kernels/ and runtime/). */
+#include "weft.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,6 +70,19 @@ typedef void (*weft_lines_fn)(const char *chunk, size_t len, void *arg);
 typedef void (*weft_lines_fold_fn)(const char *chunk, size_t len, void *acc,
                                    void *arg);
 
+/*
+ * How a kernel splits its input, for the _ex variants.  NULL, or a zero
+ * field, means the kernel's default.
+ *   grain    pieces of at most this many bytes never split;
+ *   max_len  pieces longer than this always split, whether or not workers
+ *            are idle (rayon's with_max_len): many small chunks, for
+ *            uneven per-line costs and for tests.  0: no limit.
+ */
+typedef struct weft_split_opts {
+    size_t grain;
+    size_t max_len;
+} weft_split_opts;
+
 /* Call fn on every chunk, potentially in parallel.
  * Returns 0, or EINVAL (fn NULL, or buf NULL with len > 0). */
 WEFT_API int weft_par_lines(const char *buf, size_t len, size_t grain,
@@ -80,6 +95,16 @@ WEFT_API int weft_par_lines_reduce(const char *buf, size_t len, size_t grain,
                                    void *result, const void *identity,
                                    size_t acc_size, weft_lines_fold_fn fold,
                                    weft_combine_fn combine, void *arg);
+
+/* The same with weft_split_opts (opts->grain 0: the default grain). */
+WEFT_API int weft_par_lines_ex(const char *buf, size_t len,
+                               const weft_split_opts *opts, weft_lines_fn fn,
+                               void *arg);
+WEFT_API int weft_par_lines_reduce_ex(const char *buf, size_t len,
+                                      const weft_split_opts *opts, void *result,
+                                      const void *identity, size_t acc_size,
+                                      weft_lines_fold_fn fold,
+                                      weft_combine_fn combine, void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Word search: contents.split().count(needle)                          */
@@ -103,11 +128,21 @@ WEFT_API int weft_search(const char *contents, size_t len, const char *needle,
 WEFT_API int weft_search_sequential(const char *contents, size_t len,
                                     const char *needle, size_t needle_len,
                                     weft_text mode, uint64_t *count);
+/* weft_search splitting with opts (par_lines chunks; NULL: defaults). */
+WEFT_API int weft_search_ex(const char *contents, size_t len,
+                            const char *needle, size_t needle_len,
+                            weft_text mode, const weft_split_opts *opts,
+                            uint64_t *count);
 
 /* ------------------------------------------------------------------ */
 /* wc: lines, words, bytes, exactly as LC_ALL=C wc                      */
 /* ------------------------------------------------------------------ */
 
+/* The C locale's rules, as GNU coreutils 9.1 applies them: a line is a
+ * '\n'; a word starts at a printable non-space byte (0x21..0x7e) when the
+ * last byte that mattered was whitespace (space \t \n \v \f \r) or there
+ * was none; all other bytes (NUL, other controls, DEL, 0x80..0xff) are
+ * ignored: they neither start nor end a word. */
 typedef struct weft_wc_counts {
     uint64_t lines; /* '\n' bytes */
     uint64_t words;
@@ -117,6 +152,26 @@ typedef struct weft_wc_counts {
 WEFT_API int weft_wc(const char *buf, size_t len, weft_wc_counts *out);
 WEFT_API int weft_wc_sequential(const char *buf, size_t len,
                                 weft_wc_counts *out);
+/* weft_wc splitting with opts (any byte boundary; NULL: defaults). */
+WEFT_API int weft_wc_ex(const char *buf, size_t len,
+                        const weft_split_opts *opts, weft_wc_counts *out);
+
+/*
+ * Streaming wc, for input that arrives in pieces (a pipe): start from
+ * WEFT_WC_STATE_INIT and feed the bytes in order, in buffers cut anywhere;
+ * state->counts is then the wc of their concatenation.  Returns 0, or
+ * EINVAL (state NULL, or buf NULL with len > 0; state unchanged).
+ */
+typedef struct weft_wc_state {
+    weft_wc_counts counts;
+    int in_word; /* the last byte that was not ignored was part of a word */
+} weft_wc_state;
+/* clang-format off */
+#define WEFT_WC_STATE_INIT {{0, 0, 0}, 0}
+/* clang-format on */
+WEFT_API int weft_wc_update(weft_wc_state *state, const char *buf, size_t len);
+WEFT_API int weft_wc_update_sequential(weft_wc_state *state, const char *buf,
+                                       size_t len);
 
 /* ------------------------------------------------------------------ */
 /* Sums and reductions over arrays                                     */
@@ -152,8 +207,7 @@ WEFT_API int weft_sum_sequential(const void *data, size_t n, weft_dtype type,
 typedef void (*weft_reduce_op)(void *acc, const void *elem, void *arg);
 WEFT_API int weft_reduce(const void *data, size_t n, size_t elem_size,
                          void *result, const void *identity, size_t acc_size,
-                         weft_reduce_op op, weft_combine_fn combine,
-                         void *arg);
+                         weft_reduce_op op, weft_combine_fn combine, void *arg);
 WEFT_API int weft_reduce_sequential(const void *data, size_t n,
                                     size_t elem_size, void *result,
                                     const void *identity, size_t acc_size,
@@ -177,8 +231,7 @@ WEFT_API int weft_sort_sequential(void *base, size_t n, size_t size,
  * uses IEEE total order with every NaN after every number; -0.0 sorts
  * before +0.0.  Returns 0, EINVAL or ENOMEM. */
 WEFT_API int weft_sort_typed(void *base, size_t n, weft_dtype type);
-WEFT_API int weft_sort_typed_sequential(void *base, size_t n,
-                                        weft_dtype type);
+WEFT_API int weft_sort_typed_sequential(void *base, size_t n, weft_dtype type);
 
 /* ------------------------------------------------------------------ */
 /* Scan (prefix sums)                                                  */
@@ -222,21 +275,22 @@ WEFT_API int weft_map_i64(const int64_t *in, int64_t *out, size_t n,
 /* Classic task-parallel examples (used by the benchmarks)             */
 /* ------------------------------------------------------------------ */
 
-/* fib(n) with a fork at every call (no cutoff).  n <= 92. */
+/* fib(n) with a fork at every call (no cutoff).  n <= 92 (for larger n,
+ * UINT64_MAX at once). */
 WEFT_API uint64_t weft_fib(unsigned n);
 WEFT_API uint64_t weft_fib_sequential(unsigned n);
 
 /* Number of ways to place n queens (n <= 16), one task per legal column
- * placement (a scope spawn per column). */
+ * placement (a scope spawn per column; a placement in the last row is
+ * counted by its parent).  nqueens(0) is 1; n > 16 gives UINT64_MAX. */
 WEFT_API uint64_t weft_nqueens(unsigned n);
 WEFT_API uint64_t weft_nqueens_sequential(unsigned n);
 
 /* C = A * B for n x n row-major doubles, blocked and recursive.  C must
  * not overlap A or B.  Returns 0, EINVAL or ENOMEM. */
-WEFT_API int weft_matmul(size_t n, const double *a, const double *b,
-                         double *c);
-WEFT_API int weft_matmul_sequential(size_t n, const double *a,
-                                    const double *b, double *c);
+WEFT_API int weft_matmul(size_t n, const double *a, const double *b, double *c);
+WEFT_API int weft_matmul_sequential(size_t n, const double *a, const double *b,
+                                    double *c);
 
 #ifdef __cplusplus
 }
