@@ -140,14 +140,18 @@ static inline bool weft__deque_push(weft__deque *d, weft__job *job)
 }
 
 /*
- * Owner: if the newest job is still private, drop it and return true.
- * weft_join uses this: the newest job is then its own, so it need not
- * even read the slot.  On false, call weft__deque_pop_shared.
+ * Owner: if the newest job is `job` and still private, drop it and return
+ * true.  weft_join uses this for its own b.  The newest job is usually b,
+ * but not always: a scope task spawned while a ran (into a scope opened
+ * further out), or left by a wait loop that ended as soon as its latch was
+ * set, sits above b.  So the slot is compared, never assumed.
  */
-static inline bool weft__deque_pop_private(weft__deque *d)
+static inline bool weft__deque_pop_if(weft__deque *d, weft__job *job)
 {
     int64_t h = d->own.head;
-    if (WEFT__LIKELY(h > d->own.split)) {
+    if (WEFT__LIKELY(h > d->own.split) &&
+        WEFT__LIKELY(atomic_load_explicit(&d->own.slots[(h - 1) & d->own.mask],
+                                          memory_order_relaxed) == job)) {
         d->own.head = h - 1;
         return true;
     }

@@ -27,15 +27,21 @@ void weft__stack_job_execute(weft__job *job, weft__worker *w,
     weft__latch_set_wake(&j->done, owner); /* the joiner may return now */
 }
 
-/* b's job was shared: take it back, or help until its thief is done. */
+/* b is not the newest private job.  Pop what is above it (other jobs left
+ * there, e.g. scope tasks spawned while a ran) and run them, until b comes
+ * back (run it inline) or is found stolen (help until its thief is done),
+ * as rayon's join does. */
 WEFT__COLD void weft__join_pop_slow(weft__worker *w, weft__stack_job *bj)
 {
-    weft__job *job = weft__deque_pop_shared(&w->dq);
-    if (job != NULL) {
-        /* Got it back.  It can only be b: everything pushed after b was
-         * taken before a returned. */
-        bj->fn(bj->arg);
-        return;
+    for (;;) {
+        weft__job *job = weft__deque_pop(&w->dq);
+        if (job == &bj->job) {
+            bj->fn(bj->arg);
+            return;
+        }
+        if (job == NULL)
+            break; /* b was stolen: everything at and below it is gone */
+        weft__job_execute(job, w, w);
     }
     weft__worker_wait_until(w, &bj->done);
 }
@@ -49,7 +55,7 @@ WEFT__NOINLINE void weft__join_push_slow(weft__worker *w, weft__stack_job *bj,
     a(a_arg);
     if (!pushed)
         bj->fn(bj->arg); /* no memory to grow the deque: run it here */
-    else if (weft__deque_pop_private(&w->dq))
+    else if (weft__deque_pop_if(&w->dq, &bj->job))
         bj->fn(bj->arg);
     else
         weft__join_pop_slow(w, bj);
@@ -99,7 +105,7 @@ void weft_join(weft_fn a, void *a_arg, weft_fn b, void *b_arg)
         return;
     }
     a(a_arg);
-    if (WEFT__LIKELY(weft__deque_pop_private(&w->dq)))
+    if (WEFT__LIKELY(weft__deque_pop_if(&w->dq, &bj.job)))
         bj.fn(bj.arg);
     else
         weft__join_pop_slow(w, &bj);

@@ -192,8 +192,67 @@ static void stolen_and_sleeping(void)
     TEST_PASS("joins with blocking leaves (steals, sleeping joiners)");
 }
 
+/* Regression: a spawns a task into a scope opened further out, so that
+ * task sits above b in the deque when a returns.  The join must not take
+ * it for b: every task runs once, and b runs once per join. */
+typedef struct above {
+    weft_scope *scope;
+    _Atomic long tasks, bs;
+    int use_inline;
+} above;
+
+static void above_task(weft_scope *s, void *p)
+{
+    (void)s;
+    atomic_fetch_add(&((above *)p)->tasks, 1);
+}
+
+static void spawn_in_a(void *p)
+{
+    above *c = p;
+    weft_spawn(c->scope, above_task, c);
+}
+
+static void count_b(void *p) { atomic_fetch_add(&((above *)p)->bs, 1); }
+
+static void above_body(weft_scope *s, void *p)
+{
+    above *c = p;
+    c->scope = s;
+    for (int i = 0; i < 1000; i++) {
+        if (c->use_inline)
+            weft_join_inline(spawn_in_a, c, count_b, c);
+        else
+            weft_join(spawn_in_a, c, count_b, c);
+    }
+}
+
+static void above_run(void *p) { weft_scope_run(above_body, p); }
+
+static void job_above_b(void)
+{
+    static const unsigned sizes[] = {1, 2, 4};
+    for (size_t s = 0; s < 3; s++)
+        for (int inl = 0; inl < 2; inl++) {
+            weft_pool *pool;
+            weft_config cfg = {.num_threads = sizes[s]};
+            CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
+            above c;
+            c.scope = NULL;
+            atomic_init(&c.tasks, 0);
+            atomic_init(&c.bs, 0);
+            c.use_inline = inl;
+            CHECK_EQ(weft_pool_run(pool, above_run, &c), 0);
+            CHECK_EQ(atomic_load(&c.tasks), 1000);
+            CHECK_EQ(atomic_load(&c.bs), 1000);
+            weft_pool_destroy(pool);
+        }
+    TEST_PASS("a job spawned above b is run, not mistaken for b");
+}
+
 int main(void)
 {
+    job_above_b();
     outside_thread();
     fib_pools();
     nested();

@@ -106,7 +106,12 @@ static inline void weft_join_inline(weft_fn a, void *a_arg, weft_fn b,
     d->head = h + 1;
     a(a_arg);
     h = d->head;
-    if (__builtin_expect(h > d->split, 1)) {
+    /* b is the newest private job unless something (a scope task spawned
+     * while a ran) sits above it: compare, as the runtime does. */
+    if (__builtin_expect(h > d->split, 1) &&
+        __builtin_expect(atomic_load_explicit(&d->slots[(h - 1) & d->mask],
+                                              memory_order_relaxed) == &bj.job,
+                         1)) {
         /* b is still private: nobody can have it.  Drop it, call it. */
         d->head = h - 1;
         b(b_arg);
