@@ -3,6 +3,7 @@
 #
 #   scripts/deps.sh            build and test dependencies
 #   scripts/deps.sh bench      + the benchmark peers (OpenMP, oneTBB, Rust)
+#   scripts/deps.sh fuzz       + clang and libFuzzer (the fuzz preset)
 #
 # Needs root (or sudo) for apt-get; does nothing when all is installed.
 set -eu
@@ -11,6 +12,9 @@ want="cmake ninja-build pkg-config gcc g++ make patch bzip2 xz-utils curl
       liburcu-dev libjemalloc-dev python3 python3-venv python3-dev"
 if [ "${1:-}" = bench ]; then
     want="$want libtbb-dev libgomp1 hyperfine"
+fi
+if [ "${1:-}" = fuzz ]; then
+    want="$want clang libclang-rt-14-dev" # libFuzzer, for the fuzz preset
 fi
 
 missing=""

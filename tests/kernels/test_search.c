@@ -10,65 +10,7 @@
 #include <errno.h>
 
 #include "kharness.h"
-
-/* ---- the naive reference: mark whitespace bytes, then compare words ---- */
-
-static const char *const mb_ws[] = {
-    "\xC2\x85",     "\xC2\xA0",     "\xE1\x9A\x80", "\xE2\x80\x80",
-    "\xE2\x80\x81", "\xE2\x80\x82", "\xE2\x80\x83", "\xE2\x80\x84",
-    "\xE2\x80\x85", "\xE2\x80\x86", "\xE2\x80\x87", "\xE2\x80\x88",
-    "\xE2\x80\x89", "\xE2\x80\x8A", "\xE2\x80\xA8", "\xE2\x80\xA9",
-    "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"};
-#define N_MB_WS (sizeof(mb_ws) / sizeof(mb_ws[0]))
-
-static void mark_ws(const unsigned char *s, size_t len, weft_text mode,
-                    unsigned char *ws)
-{
-    memset(ws, 0, len);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = s[i];
-        if (c == ' ' || (c >= 9 && c <= 13))
-            ws[i] = 1;
-        else if (mode == WEFT_TEXT_UTF8 && c >= 0x1c && c <= 0x1f)
-            ws[i] = 1;
-    }
-    if (mode != WEFT_TEXT_UTF8)
-        return;
-    for (size_t i = 0; i < len; i++)
-        for (size_t k = 0; k < N_MB_WS && s[i] >= 0xC2; k++) {
-            size_t l = strlen(mb_ws[k]);
-            if (i + l <= len && memcmp(s + i, mb_ws[k], l) == 0)
-                memset(ws + i, 1, l);
-        }
-}
-
-static uint64_t naive(const char *text, size_t len, const char *needle,
-                      size_t nlen, weft_text mode)
-{
-    unsigned char *ws = k_xmalloc(len);
-    unsigned char *nws = k_xmalloc(nlen);
-    mark_ws((const unsigned char *)text, len, mode, ws);
-    mark_ws((const unsigned char *)needle, nlen, mode, nws);
-    uint64_t count = 0;
-    bool bad = nlen == 0;
-    for (size_t i = 0; i < nlen; i++)
-        bad |= nws[i] != 0;
-    for (size_t i = 0; i < len && !bad;) {
-        if (ws[i]) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < len && !ws[j])
-            j++;
-        if (j - i == nlen && memcmp(text + i, needle, nlen) == 0)
-            count++;
-        i = j;
-    }
-    free(ws);
-    free(nws);
-    return count;
-}
+#include "reference.h"
 
 /* ---- random text ---- */
 
@@ -109,7 +51,7 @@ static char *gen_text(uint64_t *rng, size_t len, weft_text mode, size_t *out)
             if (one[0] == 0)
                 one[0] = 'a';
         } else if (r < 15) {
-            piece = mb_ws[k_below(rng, N_MB_WS)];
+            piece = ref_mb_ws[k_below(rng, REF_N_MB_WS)];
         } else if (r < 30) {
             static const char ws[] = " \t\n\r\v\f\x1c\x1d\x1e\x1f";
             one[0] = ws[k_below(rng, 10)];
@@ -134,20 +76,15 @@ static size_t pick_needle(uint64_t *rng, const char *t, size_t len,
 {
     uint64_t r = k_below(rng, 10);
     if (r == 0 || len == 0) {
-        static const char *odd[] = {"a b",
-                                    "a\n",
-                                    "\xC2\xA0",
-                                    "a\xE3\x80\x80",
-                                    "\x1c",
-                                    "a\x1f"
-                                    "b"};
+        static const char *odd[] = {"a b",           "a\n",  "\xC2\xA0",
+                                    "a\xE3\x80\x80", "\x1c", "a\037b"};
         const char *o = odd[k_below(rng, 6)];
         size_t l = strlen(o);
         memcpy(nd, o, l);
         return l;
     }
     unsigned char *ws = k_xmalloc(len);
-    mark_ws((const unsigned char *)t, len, mode, ws);
+    ref_mark_ws((const unsigned char *)t, len, mode, ws);
     size_t start = (size_t)k_below(rng, len);
     while (start < len && ws[start])
         start++;
@@ -178,7 +115,7 @@ typedef struct search_case {
 static void check_one(const char *text, size_t len, const char *nd, size_t nlen,
                       weft_text mode)
 {
-    uint64_t want = naive(text, len, nd, nlen, mode), got = 99, seq = 98;
+    uint64_t want = ref_search(text, len, nd, nlen, mode), got = 99, seq = 98;
     CHECK(weft_search_sequential(text, len, nd, nlen, mode, &seq) == 0);
     CHECK(weft_search(text, len, nd, nlen, mode, &got) == 0);
     if (want != seq || want != got) {

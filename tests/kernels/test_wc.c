@@ -9,25 +9,7 @@
 #include <errno.h>
 
 #include "kharness.h"
-
-static weft_wc_counts model(const unsigned char *s, size_t len)
-{
-    weft_wc_counts c = {0, 0, len};
-    bool in_word = false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char b = s[i];
-        if (b == '\n')
-            c.lines++;
-        if (b == ' ' || (b >= 9 && b <= 13))
-            in_word = false;
-        else if (b > 0x20 && b < 0x7f) {
-            if (!in_word)
-                c.words++;
-            in_word = true;
-        }
-    }
-    return c;
-}
+#include "reference.h"
 
 static void same(weft_wc_counts a, weft_wc_counts b)
 {
@@ -38,7 +20,7 @@ static void same(weft_wc_counts a, weft_wc_counts b)
 
 static void check(const char *s, size_t len, uint64_t *rng)
 {
-    weft_wc_counts want = model((const unsigned char *)s, len), got;
+    weft_wc_counts want = ref_wc((const unsigned char *)s, len), got;
     CHECK(weft_wc_sequential(s, len, &got) == 0);
     same(want, got);
     CHECK(weft_wc(s, len, &got) == 0);
