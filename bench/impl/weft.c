@@ -17,6 +17,8 @@
 #include "weft/inline.h"
 #include "weft/kernels.h"
 
+#pragma weak weft_fib
+#pragma weak weft_nqueens
 #pragma weak weft_sum
 #pragma weak weft_sort_typed
 #pragma weak weft_matmul
@@ -109,6 +111,16 @@ static double run_fib(bench_ctx *ctx)
 static double run_fib_join(bench_ctx *ctx)
 {
     return timed_run(fib_join_body, ctx);
+}
+
+static void fib_kernel_body(void *p)
+{
+    bench_ctx *ctx = p;
+    ctx->result = weft_fib((unsigned)ctx->size);
+}
+static double run_fib_kernel(bench_ctx *ctx)
+{
+    return timed_run(fib_kernel_body, ctx);
 }
 
 /* ---- nqueens: a scope spawn per legal placement ---- */
@@ -220,6 +232,16 @@ static void nq_nested_body(void *p)
 static double run_nqueens_nested(bench_ctx *ctx)
 {
     return timed_run(nq_nested_body, ctx);
+}
+
+static void nq_kernel_body(void *p)
+{
+    bench_ctx *ctx = p;
+    ctx->result = weft_nqueens((unsigned)ctx->size);
+}
+static double run_nqueens_kernel(bench_ctx *ctx)
+{
+    return timed_run(nq_kernel_body, ctx);
 }
 
 /* ---- UTS: children split in halves with joins ---- */
@@ -648,6 +670,14 @@ static const char *no_kernel(int have, const char *name)
 {
     return have ? NULL : name;
 }
+static const char *need_fib(void)
+{
+    return no_kernel(weft_fib != NULL, "weft_fib is not built yet");
+}
+static const char *need_nqueens(void)
+{
+    return no_kernel(weft_nqueens != NULL, "weft_nqueens is not built yet");
+}
 static const char *need_sum(void)
 {
     return no_kernel(weft_sum != NULL, "weft_sum is not built yet");
@@ -673,8 +703,11 @@ static const char *need_wc(void)
 static const bench_case cases[] = {
     {"fib", "weft", NULL, setup_pool, run_fib, teardown_pool},
     {"fib", "weft-join", NULL, setup_pool, run_fib_join, teardown_pool},
+    {"fib", "weft-kernel", need_fib, setup_pool, run_fib_kernel, teardown_pool},
     {"nqueens", "weft", NULL, setup_pool, run_nqueens, teardown_pool},
     {"nqueens", "weft-nested", NULL, setup_pool, run_nqueens_nested,
+     teardown_pool},
+    {"nqueens", "weft-kernel", need_nqueens, setup_pool, run_nqueens_kernel,
      teardown_pool},
     {"uts", "weft", NULL, setup_pool, run_uts, teardown_pool},
     {"skynet", "weft", NULL, setup_pool, run_skynet, teardown_pool},
