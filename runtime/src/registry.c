@@ -33,6 +33,10 @@ _Atomic unsigned long weft__fork_generation;
 
 static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic(weft_pool *) default_pool;
+/* In a fork child: the parent's default pool, whose threads do not exist
+ * here.  Its memory is freed when the child builds its own default pool
+ * (not in the atfork handler, where little is safe to call). */
+static weft_pool *orphaned_default;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 /* ------------------------------------------------------------------ */
@@ -393,6 +397,10 @@ weft_pool *weft_default_pool(void)
         return p;
     pthread_mutex_lock(&default_lock);
     p = atomic_load_explicit(&default_pool, memory_order_relaxed);
+    if (orphaned_default != NULL) {
+        free_pool(orphaned_default); /* no thread of it exists here */
+        orphaned_default = NULL;
+    }
     if (p == NULL && weft_pool_create(NULL, &p) == 0) {
         p->is_default = true;
         atomic_store_explicit(&default_pool, p, memory_order_release);
@@ -426,6 +434,8 @@ static void atfork_child(void)
      * implicit use build a fresh default pool.  If fork() was called from
      * a worker, this thread is no longer one. */
     atomic_fetch_add_explicit(&weft__fork_generation, 1, memory_order_relaxed);
+    orphaned_default =
+        atomic_load_explicit(&default_pool, memory_order_relaxed);
     atomic_store_explicit(&default_pool, NULL, memory_order_relaxed);
     weft__tls_worker = NULL;
     pthread_mutex_init(&default_lock, NULL);
