@@ -67,8 +67,24 @@ static inline size_t mbws_len(const uchar *p, const uchar *end)
     }
 }
 
+/* Does a multi-byte whitespace end just before q, inside [start, q)?  Out
+ * of line: rare, and it keeps the scan loop small. */
+static __attribute__((noinline)) bool mbws_ends_at(const uchar *start,
+                                                   const uchar *q)
+{
+    return (q - start >= 2 && mbws_len(q - 2, q) == 2) ||
+           (q - start >= 3 && mbws_len(q - 3, q) == 3);
+}
+
+static __attribute__((noinline)) bool mbws_starts_at(const uchar *q,
+                                                     const uchar *end)
+{
+    return mbws_len(q, end) != 0;
+}
+
 /* Is there whitespace just before q, inside [start, q)? */
-static inline bool ws_before(const uchar *start, const uchar *q, weft_text mode)
+static inline __attribute__((always_inline)) bool
+ws_before(const uchar *start, const uchar *q, weft_text mode)
 {
     if (q == start)
         return true;
@@ -77,18 +93,18 @@ static inline bool ws_before(const uchar *start, const uchar *q, weft_text mode)
         return ws_bytes(c);
     if (c < 0x80)
         return ws_utf8_ascii(c);
-    return (q - start >= 2 && mbws_len(q - 2, q) == 2) ||
-           (q - start >= 3 && mbws_len(q - 3, q) == 3);
+    return mbws_ends_at(start, q);
 }
 
 /* Is there whitespace starting at q, inside [q, end)? */
-static inline bool ws_after(const uchar *q, const uchar *end, weft_text mode)
+static inline __attribute__((always_inline)) bool
+ws_after(const uchar *q, const uchar *end, weft_text mode)
 {
     if (q == end)
         return true;
     if (mode == WEFT_TEXT_BYTES)
         return ws_bytes(*q);
-    return *q < 0x80 ? ws_utf8_ascii(*q) : mbws_len(q, end) != 0;
+    return *q < 0x80 ? ws_utf8_ascii(*q) : mbws_starts_at(q, end);
 }
 
 /* Does the needle contain whitespace (so it can never equal a word)? */
@@ -103,6 +119,35 @@ static bool needle_has_ws(const uchar *nd, size_t n, weft_text mode)
     return false;
 }
 
+static inline uint64_t load8(const uchar *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+static inline uint32_t load4(const uchar *p)
+{
+    uint32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+
+/* a[0..len) == b[0..len), without a call for the short needles that
+ * dominate: two overlapping loads cover 4..8 or 9..16 bytes. */
+static inline __attribute__((always_inline)) bool
+middle_equal(const uchar *a, const uchar *b, size_t len)
+{
+    if (len <= 3)
+        return len == 0 || (a[0] == b[0] && a[len - 1] == b[len - 1] &&
+                            a[len / 2] == b[len / 2]);
+    if (len <= 8)
+        return load4(a) == load4(b) && load4(a + len - 4) == load4(b + len - 4);
+    if (len <= 16)
+        return load8(a) == load8(b) && load8(a + len - 8) == load8(b + len - 8);
+    return memcmp(a, b, len) == 0;
+}
+
 /* The full check at a position whose first and last bytes match.  Why
  * checking the neighbours suffices even in invalid UTF-8: a whitespace
  * sequence that overlapped the occurrence would have to start before p
@@ -110,16 +155,17 @@ static bool needle_has_ws(const uchar *nd, size_t n, weft_text mode)
  * no whitespace ends at p) or start inside it and end after (then no
  * whitespace starts at p + n, which is a continuation byte); see the
  * file comment for why occurrences cannot overlap. */
-static inline bool word_at(const uchar *s, const uchar *e, const uchar *p,
-                           const uchar *nd, size_t n, weft_text mode)
+static inline __attribute__((always_inline)) bool
+word_at(const uchar *s, const uchar *e, const uchar *p, const uchar *nd,
+        size_t n, weft_text mode)
 {
-    return (n <= 2 || memcmp(p + 1, nd + 1, n - 2) == 0) &&
-           ws_before(s, p, mode) && ws_after(p + n, e, mode);
+    return ws_before(s, p, mode) && ws_after(p + n, e, mode) &&
+           middle_equal(p + 1, nd + 1, n < 2 ? 0 : n - 2);
 }
 
-static uint64_t search_scalar(const uchar *s, const uchar *e, const uchar *p,
-                              const uchar *last, const uchar *nd, size_t n,
-                              weft_text mode)
+static inline __attribute__((always_inline)) uint64_t
+search_scalar(const uchar *s, const uchar *e, const uchar *p, const uchar *last,
+              const uchar *nd, size_t n, weft_text mode)
 {
     uint64_t count = 0;
     uchar f = nd[0], l = nd[n - 1];
@@ -134,19 +180,83 @@ static uint64_t search_scalar(const uchar *s, const uchar *e, const uchar *p,
     return count;
 }
 
-#if defined(__SSE2__)
-static inline uint32_t candidates16(const uchar *p, size_t n, __m128i vf,
-                                    __m128i vl)
+/* Bits set in a 32-bit mask, without a POPCNT instruction (not in the
+ * x86-64 baseline) or a call. */
+static inline unsigned popcount32(uint32_t x)
 {
-    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + n - 1));
-    __m128i m = _mm_and_si128(_mm_cmpeq_epi8(a, vf), _mm_cmpeq_epi8(b, vl));
-    return (uint32_t)_mm_movemask_epi8(m);
+    x = x - ((x >> 1) & 0x55555555u);
+    x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0fu;
+    return (x * 0x01010101u) >> 24;
+}
+
+#if defined(__SSE2__)
+static inline __m128i load16(const uchar *p)
+{
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* Bytes in [lo, lo + 4]: (v - lo) <= 4 as unsigned bytes. */
+static inline __m128i in_range5(__m128i v, char lo)
+{
+    __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(lo));
+    return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(4)), d);
+}
+
+/* The ASCII whitespace of the mode, as a byte mask. */
+static inline __m128i ws_vec(__m128i v, weft_text mode)
+{
+    __m128i w = in_range5(v, 9); /* \t \n \v \f \r */
+    if (mode == WEFT_TEXT_BYTES)
+        return _mm_or_si128(w, _mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+    return _mm_or_si128(w, in_range5(v, 0x1c)); /* 0x1c..0x1f, space */
+}
+
+/*
+ * Count the words equal to the needle that start in [p, p + 16), given m:
+ * the positions whose first and last bytes match.  The boundaries are
+ * tested 16 at a time: in bytes mode exactly; in UTF-8 mode exactly when
+ * the neighbour is ASCII, and a neighbour >= 0x80 (which a multi-byte
+ * space would start or end with) leaves the position to the scalar test.
+ * For needles of up to 3 bytes the middle byte is tested here too, so in
+ * ASCII text the dense needles ("the", "a") are counted without a branch
+ * per occurrence.
+ */
+static inline __attribute__((always_inline)) uint64_t
+block16(const uchar *s, const uchar *e, const uchar *p, uint32_t m,
+        const uchar *nd, size_t n, weft_text mode)
+{
+    __m128i prev = load16(p - 1), next = load16(p + n);
+    uint32_t pw = (uint32_t)_mm_movemask_epi8(ws_vec(prev, mode));
+    uint32_t nw = (uint32_t)_mm_movemask_epi8(ws_vec(next, mode));
+    uint32_t sure = m & pw & nw, unsure = 0;
+    if (mode == WEFT_TEXT_UTF8)
+        unsure = m & ~sure & (pw | (uint32_t)_mm_movemask_epi8(prev)) &
+                 (nw | (uint32_t)_mm_movemask_epi8(next));
+    uint64_t count = 0;
+    if (n <= 3) {
+        if (n == 3)
+            sure &= (uint32_t)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(load16(p + 1), _mm_set1_epi8((char)nd[1])));
+        count = popcount32(sure);
+    } else {
+        unsure |= sure;
+    }
+    while (unsure != 0) {
+        const uchar *q = p + __builtin_ctz(unsure);
+        if (word_at(s, e, q, nd, n, mode))
+            count++;
+        unsure &= unsure - 1;
+    }
+    return count;
 }
 #endif
 
-static uint64_t search_span(const uchar *s, const uchar *e, const uchar *nd,
-                            size_t n, weft_text mode)
+/* Compiled once per mode (the wrappers below), so that each copy keeps
+ * only its own whitespace tests. */
+static inline __attribute__((always_inline)) uint64_t
+search_span(const uchar *s, const uchar *e, const uchar *nd, size_t n,
+            weft_text mode)
 {
     size_t len = (size_t)(e - s);
     if (len < n)
@@ -155,17 +265,25 @@ static uint64_t search_span(const uchar *s, const uchar *e, const uchar *nd,
     const uchar *p = s;
     uint64_t count = 0;
 #if defined(__SSE2__)
+    /* Position 0 has no byte before it to load: the scalar test. */
+    count +=
+        s[0] == nd[0] && s[n - 1] == nd[n - 1] && word_at(s, e, s, nd, n, mode);
+    p = s + 1;
     __m128i vf = _mm_set1_epi8((char)nd[0]);
     __m128i vl = _mm_set1_epi8((char)nd[n - 1]);
-    /* 32 starts per step; the loads reach p + n + 30 < e. */
-    while ((size_t)(e - p) >= n + 31) {
-        uint32_t m =
-            candidates16(p, n, vf, vl) | candidates16(p + 16, n, vf, vl) << 16;
-        while (WEFT__KUNLIKELY(m != 0)) {
-            const uchar *q = p + __builtin_ctz(m);
-            if (word_at(s, e, q, nd, n, mode))
-                count++;
-            m &= m - 1;
+    /* 32 starts per step; the loads reach p + n + 31 < e. */
+    while ((size_t)(e - p) >= n + 32) {
+        __m128i a0 = load16(p), a1 = load16(p + 16);
+        __m128i b0 = load16(p + n - 1), b1 = load16(p + n + 15);
+        uint32_t m0 = (uint32_t)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(a0, vf), _mm_cmpeq_epi8(b0, vl)));
+        uint32_t m1 = (uint32_t)_mm_movemask_epi8(
+            _mm_and_si128(_mm_cmpeq_epi8(a1, vf), _mm_cmpeq_epi8(b1, vl)));
+        if (WEFT__KUNLIKELY((m0 | m1) != 0)) {
+            if (m0 != 0)
+                count += block16(s, e, p, m0, nd, n, mode);
+            if (m1 != 0)
+                count += block16(s, e, p + 16, m1, nd, n, mode);
         }
         p += 32;
     }
@@ -173,11 +291,24 @@ static uint64_t search_span(const uchar *s, const uchar *e, const uchar *nd,
     return count + search_scalar(s, e, p, last, nd, n, mode);
 }
 
+static uint64_t search_bytes(const uchar *s, const uchar *e, const uchar *nd,
+                             size_t n)
+{
+    return search_span(s, e, nd, n, WEFT_TEXT_BYTES);
+}
+
+static uint64_t search_utf8(const uchar *s, const uchar *e, const uchar *nd,
+                            size_t n)
+{
+    return search_span(s, e, nd, n, WEFT_TEXT_UTF8);
+}
+
 uint64_t weft__search_chunk(const char *p, size_t len, const char *needle,
                             size_t needle_len, weft_text mode)
 {
-    return search_span((const uchar *)p, (const uchar *)p + len,
-                       (const uchar *)needle, needle_len, mode);
+    const uchar *s = (const uchar *)p, *nd = (const uchar *)needle;
+    return mode == WEFT_TEXT_BYTES ? search_bytes(s, s + len, nd, needle_len)
+                                   : search_utf8(s, s + len, nd, needle_len);
 }
 
 typedef struct search_arg {
