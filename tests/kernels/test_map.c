@@ -29,7 +29,7 @@ static double sq_plus(double x)
 }
 static int64_t twice_minus(int64_t x)
 {
-    return 2 * x - 1;
+    return (int64_t)((uint64_t)x * 2 - 1); /* wraps, no signed overflow */
 }
 
 static void maps(void *unused)
