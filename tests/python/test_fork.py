@@ -76,3 +76,19 @@ def test_fork_while_par_map_runs_in_another_thread():
     """)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip() == "[0, 0, 0, 0, 0]"
+
+
+def test_fork_with_both_bindings_loaded():
+    # weft and weft_ctypes share one runtime (one libweft in the process):
+    # two copies would deadlock in fork (both would run liburcu's fork
+    # handler).
+    proc = run_python("""
+        import multiprocessing, weft, weft_ctypes
+        assert weft.par_map(abs, [-1]) == weft_ctypes.par_map(abs, [-1]) == [1]
+        maps = {line.split()[-1] for line in open("/proc/self/maps") if "libweft" in line}
+        print(len(maps))
+        with multiprocessing.get_context("fork").Pool(2) as procs:
+            print(procs.map(abs, range(-3, 0)))
+    """, timeout=30)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.split("\n")[:2] == ["1", "[3, 2, 1]"]

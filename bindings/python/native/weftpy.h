@@ -1,9 +1,8 @@
 /*
  * weftpy.h - internals shared by the files of the weft._native extension.
  *
- * The extension links libweft statically (the archive has the private
- * jemalloc folded in) and hides its symbols, so it never clashes with a
- * libweft.so that weft_ctypes may load into the same process.
+ * The extension links the shared libweft that weft_ctypes loads too, so
+ * a process has one weft runtime (see bindings/python/CMakeLists.txt).
  *
  * Threads and the GIL:
  *  - every worker of a pool made here owns one PyThreadState for its whole

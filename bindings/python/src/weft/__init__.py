@@ -19,10 +19,26 @@ See docs/python.md in the weft repository for the details and figures.
 """
 
 import atexit as _atexit
+import ctypes as _ctypes
+import os as _os
 
-from . import _native
-from ._executor import Executor
-from ._native import (
+
+def _load_runtime():
+    # The extension links libweft.so.0; load the copy shipped beside
+    # weft_ctypes first, so that the loader resolves the extension to that
+    # very file and weft and weft_ctypes share one runtime.  (A build tree
+    # lays the same files out; elsewhere the system's libweft is used.)
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    path = _os.path.join(_os.path.dirname(here), "weft_ctypes", "libweft.so")
+    if _os.path.exists(path):
+        _ctypes.CDLL(path)
+
+
+_load_runtime()
+
+from . import _native  # noqa: E402
+from ._executor import Executor  # noqa: E402
+from ._native import (  # noqa: E402
     MAX_THREADS,
     Pool,
     WcCounts,
