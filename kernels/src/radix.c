@@ -29,7 +29,7 @@
 enum { K_UNSIGNED, K_SIGNED, K_FLOAT };
 
 #define SMALL 48               /* insertion sort at or below */
-#define LEAF ((size_t)1 << 15) /* LSD at or below: fits in L2 */
+#define LEAF ((size_t)1 << 17) /* LSD at or below: 1 MiB of u64, near L2 */
 #define MSD_BLOCK ((size_t)1 << 16)
 #define PAR_MSD_MIN ((size_t)1 << 17)
 
@@ -108,10 +108,11 @@ static inline __attribute__((always_inline)) void
 leaf_g(char *src, char *tmp, size_t n, int top, char *dst, int w, int kind)
 {
     size_t cnt[8][256];
-    memset(cnt, 0, sizeof(cnt[0]) * (size_t)(top + 1));
+    /* All w digits, not just 0..top: a constant trip count unrolls. */
+    memset(cnt, 0, sizeof(cnt[0]) * (size_t)w);
     for (size_t i = 0; i < n; i++) {
         uint64_t k = key_at(src, i, w, kind);
-        for (int d = 0; d <= top; d++)
+        for (int d = 0; d < w; d++)
             cnt[d][digit(k, d)]++;
     }
     uint64_t k0 = key_at(src, 0, w, kind);
