@@ -3,8 +3,15 @@
 import multiprocessing
 import os
 
+import pytest
+
 import weft
 from conftest import run_python
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("WEFT_TEST_TSAN") == "1",
+    reason="ThreadSanitizer cannot start threads in the child of a "
+           "multi-threaded fork (the C test_fork skips too)")
 
 
 def child_work(x):

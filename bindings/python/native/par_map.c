@@ -55,6 +55,7 @@ struct pm_state {
     _Atomic Py_ssize_t completed; /* items whose result is stored */
     _Atomic int runners_left;     /* spawned runners still running */
     pm_state *parent;             /* enclosing par_map (nested), or NULL */
+    int nested;                   /* runners forked on a worker */
     Py_ssize_t n;
     Py_ssize_t chunk; /* fixed chunk size, or 0: guided */
     Py_ssize_t threads;
@@ -158,9 +159,10 @@ static void pm_runner(pm_state *s)
     Py_ssize_t lo, hi;
     int first = 1;
     while (!pm_cancelled(s) && pm_grab(s, &lo, &hi)) {
-        /* Without the GIL: a push that lets idle workers see jobs this
-         * worker forked earlier (see the top of the file).  A few ns. */
-        if (!first)
+        /* Nested runners were forked on this worker: an empty join (its
+         * push) lets workers that became idle since see the ones still
+         * private (see the top of the file).  A few ns; without the GIL. */
+        if (s->nested && !first)
             weft_join(noop, NULL, noop, NULL);
         first = 0;
         weftpy_gil gil;
@@ -428,6 +430,7 @@ PyObject *weftpy_par_map(weftpy_pool *pool, PyObject *args, PyObject *kwds)
          * here (our pool) or while we keep working (another pool). */
         atomic_store_explicit(&s->refs, 1, memory_order_relaxed);
         s->parent = running;
+        s->nested = 1;
         atomic_fetch_add_explicit(&pool->inflight, 1, memory_order_seq_cst);
         int err;
         Py_BEGIN_ALLOW_THREADS

@@ -23,7 +23,7 @@ import ctypes as _ctypes
 import os as _os
 
 
-def _load_runtime():
+def _load_runtime() -> None:
     # The extension links libweft.so.0; load the copy shipped beside
     # weft_ctypes first, so that the loader resolves the extension to that
     # very file and weft and weft_ctypes share one runtime.  (A build tree
