@@ -515,7 +515,10 @@ def chart(results, path, ncpu):
         ax.set_ylabel("speedup over sequential C (log)")
         ax.set_title(f"{t} threads on {ncpu} CPUs "
                      f"(median; higher is better)")
-        ax.legend(fontsize=7, ncol=len(impls), loc="lower right")
+
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="upper center", ncol=len(impls),
+               fontsize=8, frameon=False)
     ax = axes[-1]
     labels, ns = [], []
     for b in ("fib30", "fib35"):
@@ -537,7 +540,7 @@ def chart(results, path, ncpu):
     ax.set_ylabel("ns per fork (log)")
     ax.set_title("fork overhead at 1 thread: (T_1 - T_seq) / calls "
                  "(lower is better)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return True
