@@ -10,19 +10,37 @@
     WEFTPY_STR(WEFT_VERSION_MAJOR)                                             \
     "." WEFTPY_STR(WEFT_VERSION_MINOR) "." WEFTPY_STR(WEFT_VERSION_PATCH)
 
+/* The default pool, as a new reference: a call may run Python code (a
+ * generator being collected) during which another thread could reach
+ * _shutdown and drop the module's reference. */
+static weftpy_pool *default_pool_ref(void)
+{
+    weftpy_pool *p = weftpy_default_pool();
+    Py_XINCREF(p);
+    return p;
+}
+
+#define WITH_DEFAULT_POOL(call)                                                \
+    do {                                                                       \
+        weftpy_pool *p = default_pool_ref();                                   \
+        if (p == NULL)                                                         \
+            return NULL;                                                       \
+        PyObject *r = (call);                                                  \
+        Py_DECREF(p);                                                          \
+        return r;                                                              \
+    } while (0)
+
 static PyObject *mod_par_map(PyObject *m, PyObject *args, PyObject *kwds)
 {
     (void)m;
-    weftpy_pool *p = weftpy_default_pool();
-    return p != NULL ? weftpy_par_map(p, args, kwds) : NULL;
+    WITH_DEFAULT_POOL(weftpy_par_map(p, args, kwds));
 }
 
 static PyObject *mod_search(PyObject *m, PyObject *const *args,
                             Py_ssize_t nargs)
 {
     (void)m;
-    weftpy_pool *p = weftpy_default_pool();
-    return p != NULL ? weftpy_search(p, args, nargs, 0) : NULL;
+    WITH_DEFAULT_POOL(weftpy_search(p, args, nargs, 0));
 }
 
 static PyObject *mod_search_sequential(PyObject *m, PyObject *const *args,
@@ -36,22 +54,19 @@ static PyObject *mod_search_sequential(PyObject *m, PyObject *const *args,
 static PyObject *mod_wc(PyObject *m, PyObject *data)
 {
     (void)m;
-    weftpy_pool *p = weftpy_default_pool();
-    return p != NULL ? weftpy_wc(p, data) : NULL;
+    WITH_DEFAULT_POOL(weftpy_wc(p, data));
 }
 
 static PyObject *mod_par_sum(PyObject *m, PyObject *buffer)
 {
     (void)m;
-    weftpy_pool *p = weftpy_default_pool();
-    return p != NULL ? weftpy_par_sum(p, buffer) : NULL;
+    WITH_DEFAULT_POOL(weftpy_par_sum(p, buffer));
 }
 
 static PyObject *mod_par_sort(PyObject *m, PyObject *buffer)
 {
     (void)m;
-    weftpy_pool *p = weftpy_default_pool();
-    return p != NULL ? weftpy_par_sort(p, buffer) : NULL;
+    WITH_DEFAULT_POOL(weftpy_par_sort(p, buffer));
 }
 
 static PyObject *mod_num_threads(PyObject *m, PyObject *unused)
