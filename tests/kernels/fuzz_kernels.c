@@ -107,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     chunks c = {text, len, 0, 0};
     if (weft_par_lines_ex(text, len, &opts, on_chunk, &c) != 0)
         FAIL("par_lines failed");
+    /* Seq-cst loads after the join: any order would do. */
     if (atomic_load(&c.bad) || atomic_load(&c.covered) != len)
         FAIL("par_lines: bad chunks (covered %zu of %zu)",
              atomic_load(&c.covered), len);

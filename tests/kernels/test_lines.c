@@ -27,6 +27,8 @@ typedef struct collect {
 static void on_chunk(const char *p, size_t len, void *arg)
 {
     collect *c = arg;
+    /* Relaxed: the slot index only has to be unique; the chunks are read
+     * after weft_par_lines returns, which waits for every call. */
     size_t i = atomic_fetch_add_explicit(&c->n, 1, memory_order_relaxed);
     CHECK(i < c->cap);
     c->chunks[i].off = (size_t)(p - c->buf);

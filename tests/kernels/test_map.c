@@ -18,6 +18,8 @@ static void fn3(const void *in, void *out, void *arg)
 {
     const in3 *x = in;
     _Atomic long *calls = arg;
+    /* Relaxed: a counter read after weft_map returns (which waits for
+     * every call). */
     atomic_fetch_add_explicit(calls, 1, memory_order_relaxed);
     uint64_t r = (uint64_t)x->a * 31 + x->b * 7 + x->c;
     memcpy(out, &r, 8);
