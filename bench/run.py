@@ -789,6 +789,8 @@ def main():
                         failures.append(f"{title} {impl} x{r.threads}: "
                                         f"{r.error}")
                     parts.append(f"{impl} {r.error}")
+                elif r.values and b.kind == "idle":
+                    parts.append(f"{impl} {r.median * 1e3:.2f} ms CPU")
                 elif r.values:
                     parts.append(f"{impl} {fmt_time(r.median)}")
             log(f"[{i}/{len(benches)}] {title}, {t} thread"
