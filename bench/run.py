@@ -80,6 +80,8 @@ BENCHES = [
           "CPU time a live, idle pool uses (getrusage)"),
 ]
 
+SETTLE = 0.02  # seconds of quiet before each measurement
+
 PEER_ORDER = ["seq", "weft", "weft-join", "weft-inline", "weft-nested",
               "weft-kernel",
               "omp", "tbb", "rayon", "rayon-par_sort", "os-thread"]
@@ -265,6 +267,10 @@ def run_group(bench, size, threads, cases, runs, timeout):
         else:
             got = []
             for pr, r in order:
+                # Let the previous implementation's threads stop spinning
+                # (libgomp spins for milliseconds after a region) before
+                # the next one is measured.
+                time.sleep(SETTLE)
                 pr.send("run")
                 got.append((pr, r, pr.readline(timeout)))
         for pr, r, line in got:
