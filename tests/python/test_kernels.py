@@ -6,6 +6,7 @@ import random
 import re
 import shutil
 import subprocess
+import threading
 
 import pytest
 
@@ -226,3 +227,39 @@ def test_numpy_errors():
         weft.par_sum(numpy.zeros(4, dtype="float16"))
     with pytest.raises(TypeError, match="format"):
         weft.par_sum(numpy.zeros(4, dtype=">i4"))
+
+
+# ---------------------------------------------------------------------------
+# Every entry point from a thread that has never called weft before
+
+
+def in_fresh_thread(call):
+    out = []
+    t = threading.Thread(target=lambda: out.append(call()))
+    t.start()
+    t.join()
+    assert len(out) == 1, "the call raised in its thread"
+    return out[0]
+
+
+def test_entry_points_from_fresh_threads():
+    # libweft's TLS is first touched here by each thread (see weftpy.h:
+    # glibc < 2.40 loses vector registers on that first access).
+    import weft_ctypes
+    data = b"a b a\n"
+    for _ in range(3):
+        assert in_fresh_thread(lambda: weft.search(data, b"a")) == 2
+        assert in_fresh_thread(lambda: weft.search_sequential("a b a", "a")) == 2
+        assert in_fresh_thread(lambda: tuple(weft.wc(data))) == (1, 3, 6)
+        assert in_fresh_thread(lambda: weft.par_sum(array.array("q", [1, 2]))) == 3
+        a = array.array("i", [3, 1, 2])
+        in_fresh_thread(lambda: weft.par_sort(a))
+        assert a.tolist() == [1, 2, 3]
+        assert in_fresh_thread(lambda: weft.par_map(abs, [-1, -2])) == [1, 2]
+        assert in_fresh_thread(lambda: weft.Pool(2).search(data, b"b")) == 1
+        assert in_fresh_thread(lambda: weft_ctypes.search(data, b"a")) == 2
+        assert in_fresh_thread(lambda: weft_ctypes.search_sequential(data, b"a")) == 2
+        assert in_fresh_thread(lambda: weft_ctypes.wc(data)) == (1, 3, 6)
+        assert in_fresh_thread(lambda: weft_ctypes.par_sum(array.array("q", [1, 2]))) == 3
+        assert in_fresh_thread(lambda: weft_ctypes.par_map(abs, [-1, -2])) == [1, 2]
+        assert in_fresh_thread(weft_ctypes.num_threads) >= 1

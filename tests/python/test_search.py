@@ -179,6 +179,36 @@ def test_two_python_threads_search_at_once():
     assert results == [200_000] * 4
 
 
+def main_thread_progress_during(call):
+    """How far the main thread gets (loop turns) while another thread is
+    inside call().  Python code cannot run at all while a C call holds the
+    GIL, so this is ~0 unless call releases it."""
+    started, done = threading.Event(), threading.Event()
+
+    def other():
+        started.set()
+        call()
+        done.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    started.wait()  # returns once `other` let go of the GIL
+    turns = 0
+    while not done.is_set() and turns < 10**8:
+        turns += 1
+    t.join()
+    return turns
+
+
+@pytest.mark.parametrize("fn", ["search", "search_sequential"])
+@pytest.mark.parametrize("kind", ["str", "bytes"])
+def test_gil_released_for_the_whole_count(fn, kind):
+    text = "alpha beta gamma delta\n" * 2_000_000  # 46 MB
+    contents, needle = (text, "beta") if kind == "str" else (text.encode(), b"beta")
+    search = getattr(weft, fn)
+    assert main_thread_progress_during(lambda: search(contents, needle)) > 1000
+
+
 def test_pool_search():
     with weft.Pool(3) as pool:
         text = "x y x\n" * 10_000

@@ -147,6 +147,7 @@ PyObject *weftpy_search(weftpy_pool *pool, PyObject *const *args,
     if (sequential) {
         /* On the calling thread: two Python threads searching at once
          * run in parallel. */
+        weftpy_tls_warm();
         Py_BEGIN_ALLOW_THREADS
         j.err = weft_search_sequential(j.buf, j.len, j.needle, j.needle_len,
                                        j.mode, &j.count);

@@ -108,6 +108,7 @@ static int create_weft_pool(weftpy_pool *self)
 
 weft_pool *weftpy_pool_get(weftpy_pool *self)
 {
+    weftpy_tls_warm(); /* every call into libweft starts here */
     if (atomic_load_explicit(&weftpy_shutdown, memory_order_relaxed)) {
         PyErr_SetString(PyExc_RuntimeError,
                         "weft is shut down (the interpreter is exiting)");
@@ -152,6 +153,7 @@ int weftpy_pool_run(weftpy_pool *self, weft_fn fn, void *arg)
 
 static void *destroy_thread(void *arg)
 {
+    weftpy_tls_warm();
     weft_pool_destroy(arg);
     atomic_fetch_sub_explicit(&deferred_destroys, 1, memory_order_release);
     return NULL;
@@ -161,6 +163,7 @@ static void *destroy_thread(void *arg)
  * while waiting).  Returns 0, or -1 with an exception set. */
 static int pool_close_impl(weftpy_pool *self)
 {
+    weftpy_tls_warm();
     if (weftpy_owner == self && weftpy_tstate != NULL) {
         PyErr_SetString(PyExc_RuntimeError,
                         "a weft.Pool cannot be closed from one of its own "
@@ -282,6 +285,7 @@ static PyObject *pool_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 
 static void pool_dealloc(weftpy_pool *self)
 {
+    weftpy_tls_warm();
     PyObject_GC_UnTrack(self);
     if (self->weakreflist != NULL)
         PyObject_ClearWeakRefs((PyObject *)self);

@@ -72,6 +72,23 @@ PyObject *weftpy_shutdown_all(PyObject *module, PyObject *unused);
  * RuntimeError otherwise).  Returns NULL. */
 PyObject *weftpy_raise_errno(int err, const char *what);
 
+/*
+ * Call before a thread's first use of libweft (cheap enough to call before
+ * every use).  libweft reads its thread-locals through TLS descriptors
+ * (-mtls-dialect=gnu2), and GCC keeps values in vector registers across
+ * those reads (weft_pool_run holds its `arg` in %xmm0).  On a thread that
+ * first touches a dlopen()ed module's TLS, glibc before 2.40 resolves the
+ * descriptor through a slow path that does not preserve vector registers
+ * (glibc bug 31372; Debian 12 has 2.36): weft_pool_run's argument arrived
+ * as NULL.  A first access through an ordinary call -- which may clobber
+ * them -- allocates the thread's block, and later accesses take the fast
+ * path, which preserves everything.
+ */
+static inline void weftpy_tls_warm(void)
+{
+    (void)weft_current_thread_index();
+}
+
 /* Acquire / release the GIL on a thread that may be a worker (uses its
  * own thread state) or any other native thread (PyGILState). */
 typedef struct weftpy_gil {

@@ -104,6 +104,21 @@ def _proto(name, restype, *argtypes):
 
 
 _c_int = ctypes.c_int
+_weft_current_thread_index = _proto("weft_current_thread_index", _c_int)
+
+
+def _warm():
+    """Call before a thread's first use of libweft (done before every use).
+
+    libweft reads its thread-locals through TLS descriptors, and keeps
+    values in vector registers across those reads; on a thread that first
+    touches a dlopen()ed library's TLS, glibc before 2.40 takes a slow path
+    that does not preserve vector registers (glibc bug 31372), so an
+    argument could be lost.  A first access through an ordinary call makes
+    the later ones take the fast path."""
+    _weft_current_thread_index()
+
+
 _weft_default_pool = _proto("weft_default_pool", _vp)
 _weft_pool_num_threads = _proto("weft_pool_num_threads", ctypes.c_uint, _vp)
 _weft_parallel_for = _proto("weft_parallel_for", None, _size_t, _size_t,
@@ -286,6 +301,7 @@ def _search(contents, needle, fn, fname):
         raise TypeError(f"{fname}(): the needle must be {kind} when the "
                         f"contents are {ckind}, not '{type(needle).__name__}'")
     count = ctypes.c_uint64()
+    _warm()
     with _Text(contents) as c, _Text(needle) as n:
         err = fn(c.ptr, c.len, n.ptr, n.len,
                  _TEXT_UTF8 if is_str else _TEXT_BYTES, ctypes.byref(count))
@@ -319,6 +335,7 @@ def wc(data):
     """
     _text_kind(data, "wc")
     out = _WcCountsC()
+    _warm()
     with _Text(data) as t:
         err = _weft_wc(t.ptr, t.len, ctypes.byref(out))
     _check(err, "wc")
@@ -372,6 +389,7 @@ def par_sum(buffer):
     """Sum of a C-contiguous buffer of numbers, in parallel (see weft.par_sum:
     exact int for integers; float summed in a fixed order for floats)."""
     out = _SumResultC()
+    _warm()
     with _typed_view(buffer, False, "par_sum") as v:
         dtype = _dtype(v, "par_sum")
         err = _weft_sum(v.ptr, v.len // v.itemsize, dtype, ctypes.byref(out))
@@ -384,6 +402,7 @@ def par_sum(buffer):
 def par_sort(buffer):
     """Sort a writable one-dimensional buffer of numbers in place, in
     parallel (see weft.par_sort); returns None."""
+    _warm()
     with _typed_view(buffer, True, "par_sort") as v:
         if v.ndim > 1:
             raise ValueError("par_sort() sorts one-dimensional buffers only")
@@ -394,6 +413,7 @@ def par_sort(buffer):
 
 def num_threads():
     """Worker threads of libweft.so's default pool."""
+    _warm()
     return _weft_pool_num_threads(_weft_default_pool())
 
 
@@ -430,6 +450,7 @@ def _native_address(fn, restype, fname):
 
 
 def _par_map_native(fn, data, out):
+    _warm()
     with _typed_view(data, False, "par_map") as vin:
         dtype = _dtype(vin, "par_map")
         if dtype == _F64:
@@ -517,6 +538,7 @@ def par_map(fn, iterable, *, chunksize=None, out=None):
     if size is None:
         # Fixed chunks, about 8 per thread; weft_parallel_for spreads runs
         # of them, so Python is entered a few times per thread.
+        _warm()
         threads = _weft_pool_num_threads(_weft_default_pool()) or 1
         size = max(1, -(-n // (8 * threads)))
     size = min(size, n)
@@ -531,6 +553,7 @@ def par_map(fn, iterable, *, chunksize=None, out=None):
 
         def run():
             try:
+                _warm()
                 _weft_parallel_for(0, chunks, 1, body, None)
             finally:
                 done.set()
@@ -547,6 +570,7 @@ def par_map(fn, iterable, *, chunksize=None, out=None):
             raise
         helper.join()
     else:
+        _warm()
         _weft_parallel_for(0, chunks, 1, body, None)
     if state.error is not None:
         error = state.error
