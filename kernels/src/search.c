@@ -5,9 +5,10 @@
  * A word equal to the needle is an occurrence of the needle with
  * whitespace (or the edge of the text) on both sides.  The scan looks for
  * positions i where text[i] is the needle's first byte and
- * text[i + n - 1] its last (16 positions per step with SSE2, which every
- * x86-64 has), and only at those rare candidates checks the two
- * boundaries and the middle bytes.
+ * text[i + n - 1] its last (32 positions per step with SSE2, which every
+ * x86-64 has); only where there are such candidates does it test the
+ * bytes around them for whitespace, again 16 at a time (block16), and
+ * the middle bytes.
  *
  * UTF-8 mode: the multi-byte whitespace characters are the byte sequences
  * C2 85, C2 A0, E1 9A 80, E2 80 80..8A, E2 80 A8/A9/AF, E2 81 9F and
