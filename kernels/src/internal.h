@@ -89,10 +89,4 @@ static inline bool weft__kmul(size_t a, size_t b, size_t *out)
     return !__builtin_mul_overflow(a, b, out);
 }
 
-/* The chunk kernels shared by the sequential and parallel search and wc:
- * each sees a run of whole lines (search) or any byte range (wc). */
-WEFT__KINTERNAL uint64_t weft__search_chunk(const char *p, size_t len,
-                                            const char *needle,
-                                            size_t needle_len, weft_text mode);
-
 #endif /* WEFT_KERNELS_INTERNAL_H */

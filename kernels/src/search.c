@@ -304,8 +304,8 @@ static uint64_t search_utf8(const uchar *s, const uchar *e, const uchar *nd,
     return search_span(s, e, nd, n, WEFT_TEXT_UTF8);
 }
 
-uint64_t weft__search_chunk(const char *p, size_t len, const char *needle,
-                            size_t needle_len, weft_text mode)
+static uint64_t search_chunk(const char *p, size_t len, const char *needle,
+                             size_t needle_len, weft_text mode)
 {
     const uchar *s = (const uchar *)p, *nd = (const uchar *)needle;
     return mode == WEFT_TEXT_BYTES ? search_bytes(s, s + len, nd, needle_len)
@@ -321,8 +321,7 @@ typedef struct search_arg {
 static void search_fold(const char *chunk, size_t len, void *acc, void *arg)
 {
     const search_arg *a = arg;
-    *(uint64_t *)acc +=
-        weft__search_chunk(chunk, len, a->needle, a->n, a->mode);
+    *(uint64_t *)acc += search_chunk(chunk, len, a->needle, a->n, a->mode);
 }
 
 static void search_combine(void *acc, const void *other, void *arg)
@@ -355,7 +354,7 @@ int weft_search_sequential(const char *contents, size_t len, const char *needle,
     int rc = search_check(contents, len, needle, needle_len, mode, count);
     if (rc >= 0)
         return rc;
-    *count = weft__search_chunk(contents, len, needle, needle_len, mode);
+    *count = search_chunk(contents, len, needle, needle_len, mode);
     return 0;
 }
 
