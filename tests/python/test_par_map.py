@@ -75,9 +75,11 @@ def test_results_keep_identity_and_order():
     assert all(a is b for a, b in zip(weft.par_map(lambda o: o, objs), objs))
 
 
-def test_iterable_mutated_by_fn():
-    # The input is snapshotted: fn growing the list moves its array, which
-    # must not matter to the workers.
+def test_list_mutated_by_fn():
+    # A list is read in place, item by item as map reads it: fn growing it
+    # (which moves its array) is fine, and the items appended are not
+    # mapped; removing items is fine while the length stays; shrinking it
+    # below its length at the call is an error, not a crash.
     data = list(range(2000))
 
     def grow(x):
@@ -86,6 +88,20 @@ def test_iterable_mutated_by_fn():
 
     assert weft.par_map(grow, data, chunksize=5) == list(range(2000))
     assert len(data) == 2000 + 2000 * 100
+
+    data = [object() for _ in range(1000)]
+    index = {id(o): i for i, o in enumerate(data)}
+
+    def replace(o):
+        i = index[id(o)]
+        data[i] = None  # the last reference to o is now the worker's
+        return i
+
+    assert weft.par_map(replace, data) == list(range(1000))
+
+    data = list(range(1000))
+    with pytest.raises(RuntimeError, match="changed size"):
+        weft.par_map(lambda x: data.clear(), data, chunksize=10)
 
 
 def test_fn_runs_on_workers_with_persistent_thread_states():
