@@ -11,6 +11,16 @@ import sys
 import textwrap
 
 
+# Under the sanitizer presets ctest sets WEFT_TEST_SCALE (< 1): the big
+# inputs shrink, the cases stay the same.
+SCALE = float(os.environ.get("WEFT_TEST_SCALE") or 1)
+
+
+def scaled(n, minimum):
+    """n, scaled by WEFT_TEST_SCALE, but never below minimum."""
+    return max(minimum, int(n * SCALE))
+
+
 def run_python(code, timeout=60, env=None):
     """Run code in a fresh interpreter (same sys.path); return the
     completed process.  For scenarios that signal, fork or exit."""

@@ -11,6 +11,7 @@ import threading
 import pytest
 
 import weft
+from conftest import scaled
 
 try:
     import numpy
@@ -46,7 +47,8 @@ def test_wc_small(data):
 @pytest.mark.parametrize("seed", range(4))
 def test_wc_random(seed):
     rng = random.Random(seed)
-    data = bytes(rng.choice(b"ab \n\t\r\x0b\x0c\x00\x85\xa0") for _ in range(300_000))
+    data = bytes(rng.choice(b"ab \n\t\r\x0b\x0c\x00\x85\xa0")
+                 for _ in range(scaled(300_000, 30_000)))
     counts = weft.wc(data)
     assert (counts.lines, counts.words, counts.bytes) == wc_reference(data)
     assert weft.wc(bytearray(data)) == counts
@@ -95,7 +97,7 @@ def limits(code):
 def test_par_sum_integers_exact(code):
     rng = random.Random(code)
     lo, hi = limits(code)
-    for n in (0, 1, 7, 1000, 200_000):
+    for n in (0, 1, 7, 1000, scaled(200_000, 20_000)):
         a = array.array(code, (rng.randint(lo, hi) for _ in range(n)))
         assert weft.par_sum(a) == sum(a)
         assert type(weft.par_sum(a)) is int
@@ -108,7 +110,7 @@ def test_par_sum_integers_exact(code):
 @pytest.mark.parametrize("code", FLOAT_CODES)
 def test_par_sum_floats(code):
     rng = random.Random(5)
-    for n in (0, 1, 1000, 300_000):
+    for n in (0, 1, 1000, scaled(300_000, 30_000)):
         a = array.array(code, (rng.uniform(-1e6, 1e6) for _ in range(n)))
         got = weft.par_sum(a)
         assert type(got) is float
@@ -156,7 +158,7 @@ def test_par_sort_matches_sorted(code):
 
         def make():
             return rng.randint(lo, hi)
-    for n in (0, 1, 2, 100, 100_000):
+    for n in (0, 1, 2, 100, scaled(100_000, 10_000)):
         a = array.array(code, (make() for _ in range(n)))
         want = sorted(a)
         assert weft.par_sort(a) is None
