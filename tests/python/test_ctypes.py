@@ -120,6 +120,17 @@ def test_nested():
     assert got == [list(range(x, 0, -1)) for x in range(30)]
 
 
+def test_nested_across_bindings():
+    # One runtime: weft_ctypes inside weft.par_map runs its chunks on the
+    # weft pool's workers (their thread states serve the ctypes callbacks),
+    # and weft inside weft_ctypes runs on the weft pool from a C worker.
+    want = [list(range(x, 0, -1)) for x in range(40)]
+    assert weft.par_map(lambda x: weft_ctypes.par_map(abs, range(-x, 0)), range(40)) == want
+    assert weft_ctypes.par_map(lambda x: weft.par_map(abs, range(-x, 0)), range(40)) == want
+    assert weft_ctypes.par_map(lambda x: weft.search(b"a " * x, b"a"), range(40)) == \
+        list(range(40))
+
+
 def test_calls_python_once_per_chunk_not_per_item(monkeypatch):
     # Count the entries from C into Python (each costs a thread state).
     entries = []
