@@ -167,6 +167,28 @@ def test_submit_from_a_task():
         assert [f.result(10) for f in children] == [0, 1, 4, 9, 16]
 
 
+def test_task_waits_for_a_task_it_submitted():
+    # The other worker is busy when the subtask is submitted and idle soon
+    # after: it must find the subtask (which a plain spawn on the
+    # submitting worker would have hidden in that worker's deque), or the
+    # parent task waits forever.
+    with weft.Executor(2) as ex:
+        gate = threading.Event()
+
+        def busy():
+            return gate.wait(10)
+
+        def parent():
+            child = ex.submit(pow, 3, 2)
+            gate.set()
+            return child.result(timeout=10)
+
+        other = ex.submit(busy)
+        time.sleep(0.1)
+        assert ex.submit(parent).result(timeout=20) == 9
+        assert other.result(timeout=10) is True
+
+
 def test_par_map_inside_executor_calls():
     with weft.Executor(2) as ex:
         futures = [ex.submit(weft.par_map, abs, range(-i, 0)) for i in range(10)]

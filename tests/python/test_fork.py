@@ -20,11 +20,15 @@ def child_work(x):
     with weft.Pool(2) as pool:
         doubled = pool.par_map(lambda y: 2 * y, range(x))
     found = weft.search("a b a", "a")
-    return sum(squares), doubled, found, os.getpid()
+    with weft.Executor(2) as ex:  # a subtask from a task: the relay thread
+        nested = ex.submit(lambda: ex.submit(abs, -x).result(timeout=10)).result(timeout=10)
+    return sum(squares), doubled, found + nested - x, os.getpid()
 
 
 def test_multiprocessing_fork_context():
     assert weft.par_map(abs, range(-100, 100)) == [abs(x) for x in range(-100, 100)]
+    with weft.Executor(2) as ex:  # the parent's relay thread is running
+        assert ex.submit(lambda: ex.submit(abs, -1).result(timeout=10)).result(10) == 1
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(2) as procs:
         results = procs.map(child_work, range(1, 9))

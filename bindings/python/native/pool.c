@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -14,6 +15,12 @@ _Atomic int weftpy_shutdown;
 _Thread_local PyThreadState *weftpy_tstate;
 _Thread_local weftpy_pool *weftpy_owner;
 static _Thread_local PyGILState_STATE worker_gstate;
+
+/* The relay thread (see relay_spawn); reset in a fork child. */
+static pthread_mutex_t relay_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t relay_cv = PTHREAD_COND_INITIALIZER;
+static struct relay_item *relay_head, *relay_tail;
+static int relay_running;
 
 /* Live pools (GIL): atexit closes them all. */
 static weftpy_pool *registry;
@@ -81,6 +88,12 @@ static void atfork_child(void)
         atomic_store_explicit(&p->inflight, 0, memory_order_relaxed);
         p->closing = 0;
     }
+    /* The relay thread is gone too; what it had queued was for the
+     * parent's pools (leaked with them). */
+    pthread_mutex_init(&relay_mu, NULL);
+    pthread_cond_init(&relay_cv, NULL);
+    relay_head = relay_tail = NULL;
+    relay_running = 0;
 }
 
 static int create_weft_pool(weftpy_pool *self)
@@ -397,6 +410,97 @@ static void spawn_job(void *arg)
     weftpy_gil_drop(&gil);
 }
 
+/*
+ * The relay: spawns made on one of the pool's own workers.  weft_pool_spawn
+ * there pushes the job on that worker's deque, where it stays private
+ * until the worker's next fork or join if no other worker was looking for
+ * work at that moment.  The worker then goes on running Python code (the
+ * task that submitted), and a worker that becomes idle later never sees
+ * the job: a task that submits a subtask and waits for its result would
+ * wait forever.  So such spawns are handed to a plain thread outside every
+ * pool, whose weft_pool_spawn goes through the injector that all workers
+ * see.  (Spawns from anywhere else go straight to weft_pool_spawn.)
+ */
+typedef struct relay_item {
+    struct relay_item *next;
+    weftpy_pool *owner; /* its inflight count keeps `pool` alive */
+    weft_pool *pool;
+    PyObject *callable;
+} relay_item;
+
+static void *relay_main(void *unused)
+{
+    (void)unused;
+    weftpy_tls_warm();
+    for (;;) {
+        pthread_mutex_lock(&relay_mu);
+        while (relay_head == NULL)
+            pthread_cond_wait(&relay_cv, &relay_mu);
+        relay_item *item = relay_head;
+        relay_head = item->next;
+        if (relay_head == NULL)
+            relay_tail = NULL;
+        pthread_mutex_unlock(&relay_mu);
+
+        int err = weft_pool_spawn(item->pool, spawn_job, item->callable);
+        if (err != 0) {
+            /* Only ENOMEM is possible: close() waits for inflight before
+             * it destroys the pool. */
+            PyGILState_STATE g = PyGILState_Ensure();
+            weftpy_raise_errno(err, "cannot submit work");
+            PyErr_WriteUnraisable(item->callable);
+            Py_DECREF(item->callable);
+            PyGILState_Release(g);
+        }
+        atomic_fetch_sub_explicit(&item->owner->inflight, 1,
+                                  memory_order_release);
+        PyMem_RawFree(item);
+    }
+    return NULL;
+}
+
+/* Queue a spawn for the relay (GIL held).  Returns 0 or an errno. */
+static int relay_spawn(weftpy_pool *owner, weft_pool *pool, PyObject *callable)
+{
+    relay_item *item = PyMem_RawMalloc(sizeof(*item));
+    if (item == NULL)
+        return ENOMEM;
+    item->next = NULL;
+    item->owner = owner;
+    item->pool = pool;
+    item->callable = callable;
+    pthread_mutex_lock(&relay_mu);
+    if (!relay_running) {
+        /* The relay never runs a signal handler meant for the process. */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_t t;
+        int err = pthread_create(&t, &attr, relay_main, NULL);
+        pthread_attr_destroy(&attr);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (err != 0) {
+            pthread_mutex_unlock(&relay_mu);
+            PyMem_RawFree(item);
+            return err == EAGAIN ? EAGAIN : err;
+        }
+        relay_running = 1;
+    }
+    /* Registered with the GIL held, like weftpy_pool_run's callers. */
+    atomic_fetch_add_explicit(&owner->inflight, 1, memory_order_seq_cst);
+    if (relay_tail != NULL)
+        relay_tail->next = item;
+    else
+        relay_head = item;
+    relay_tail = item;
+    pthread_cond_signal(&relay_cv);
+    pthread_mutex_unlock(&relay_mu);
+    return 0;
+}
+
 static PyObject *pool_spawn(weftpy_pool *self, PyObject *callable)
 {
     if (!PyCallable_Check(callable)) {
@@ -410,7 +514,9 @@ static PyObject *pool_spawn(weftpy_pool *self, PyObject *callable)
     Py_INCREF(callable);
     /* Non-blocking, so safe with the GIL held; weft_pool_destroy waits for
      * spawned calls, so close() lets them finish. */
-    int err = weft_pool_spawn(p, spawn_job, callable);
+    int err = weftpy_owner == self && weftpy_tstate != NULL
+                  ? relay_spawn(self, p, callable)
+                  : weft_pool_spawn(p, spawn_job, callable);
     if (err != 0) {
         Py_DECREF(callable);
         return weftpy_raise_errno(err, "cannot submit work");

@@ -33,8 +33,9 @@ typedef struct weftpy_pool {
     unsigned long fork_gen; /* weftpy_fork_gen when `pool` was created */
     int closed;
     int closing; /* close() is destroying the weft pool */
-    /* Calls that hold `pool` while the GIL is released (weft_pool_run);
-     * close() waits for them before destroying. */
+    /* Uses of `pool` begun with the GIL held and ended without it
+     * (weft_pool_run calls, spawns queued for the relay); close() waits
+     * for them before destroying. */
     _Atomic long inflight;
     /* Registry of live pools, so that atexit can destroy them all (GIL). */
     struct weftpy_pool *prev, *next;
