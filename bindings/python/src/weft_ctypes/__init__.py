@@ -561,8 +561,9 @@ def par_map(fn, iterable, *, chunksize=None, out=None):
         # Not a daemon: interpreter exit waits for it, so no callback
         # enters Python while the interpreter finalizes.
         helper = threading.Thread(target=run, name="weft_ctypes-par_map")
-        helper.start()
         try:
+            # start() waits too: Ctrl-C may land there, with the work begun.
+            helper.start()
             while not done.wait(0.05):
                 pass
         except BaseException:
