@@ -2,7 +2,7 @@
 # bench.sh - install what is missing, build (release) and run the benchmark
 # suite: weft beside sequential C, OpenMP, oneTBB and rayon, in one run.
 #
-#   scripts/bench.sh                 the full suite (about 20 min on 2 cores)
+#   scripts/bench.sh                 the full suite (about 15 min on 2 cores)
 #   scripts/bench.sh --quick         a subset with small inputs (< 1 min)
 #   scripts/bench.sh --only fib,sort some benchmarks (names: --help)
 #   scripts/bench.sh --publish       also write the results into
