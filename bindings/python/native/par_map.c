@@ -32,7 +32,12 @@
  *
  * Waiting.  A caller outside the pool waits on a condition variable with
  * the GIL released, waking every POLL_MS to take the GIL and run
- * PyErr_CheckSignals (Ctrl-C).  On a signal exception it cancels the work
+ * PyErr_CheckSignals (Ctrl-C).  Runners that drop and retake the GIL at
+ * every chunk would win that race nearly every time (the thread that just
+ * released the GIL retakes it before the woken waiter runs; Ctrl-C took 5 s
+ * with chunksize=1), so the caller raises caller_wants_gil first and
+ * runners wait at chunk boundaries until it has had its turn.  On a signal
+ * exception it cancels the work
  * and returns at once; the state is reference counted, so the chunks
  * already running finish in the background and the last runner frees it.
  * A caller that is a worker releases the GIL and runs the work in its pool
@@ -58,6 +63,9 @@ struct pm_state {
     _Atomic Py_ssize_t next;      /* first item not yet handed out */
     _Atomic Py_ssize_t completed; /* items whose result is stored */
     _Atomic int runners_left;     /* spawned runners still running */
+    /* Set while the caller outside the pool is taking the GIL to check
+     * for signals: runners hold off at chunk boundaries (see Waiting). */
+    _Atomic int caller_wants_gil;
     pm_state *parent;             /* enclosing par_map (nested), or NULL */
     int nested;                   /* runners forked on a worker */
     Py_ssize_t n;
@@ -158,6 +166,18 @@ static void noop(void *arg)
     (void)arg;
 }
 
+/* Before taking the GIL for a chunk: let a caller that is checking for
+ * signals go first.  It holds the flag for one GIL round trip, so a short
+ * sleep (not a spin, which would take the core the caller needs) is
+ * enough.  Relaxed: the flag carries no data, only a turn. */
+static void pm_yield_to_caller(const pm_state *s)
+{
+    const struct timespec pause = {0, 50 * 1000};
+    while (atomic_load_explicit(&s->caller_wants_gil, memory_order_relaxed) &&
+           !pm_cancelled(s))
+        nanosleep(&pause, NULL);
+}
+
 /* A runner: take chunks until none is left or the work is cancelled. */
 static void pm_runner(pm_state *s)
 {
@@ -170,6 +190,7 @@ static void pm_runner(pm_state *s)
         if (s->nested && !first)
             weft_join(noop, NULL, noop, NULL);
         first = 0;
+        pm_yield_to_caller(s);
         weftpy_gil gil;
         weftpy_gil_take(&gil);
         pm_state *outer = running;
@@ -497,7 +518,11 @@ PyObject *weftpy_par_map(weftpy_pool *pool, PyObject *args, PyObject *kwds)
         int done;
         Py_BEGIN_ALLOW_THREADS
         done = pm_wait(s);
+        if (!done)
+            atomic_store_explicit(&s->caller_wants_gil, 1,
+                                  memory_order_relaxed);
         Py_END_ALLOW_THREADS
+        atomic_store_explicit(&s->caller_wants_gil, 0, memory_order_relaxed);
         if (done)
             break;
         if (PyErr_CheckSignals() < 0) {
