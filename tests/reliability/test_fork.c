@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,12 +60,43 @@ static int child_work(weft_pool *inherited)
     return 0;
 }
 
+/* A hang anywhere (in fork's handlers, in the child, in the parent's
+ * pool) must fail fast and say where, not sit until ctest's timeout. */
+static const char *volatile phase = "start";
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    const char *p = phase;
+    (void)!write(2, "test_fork: hung in phase: ", 26);
+    (void)!write(2, p, strlen(p));
+    (void)!write(2, "\n", 1);
+    _exit(3);
+}
+
+static void watchdog(unsigned seconds)
+{
+    signal(SIGALRM, on_alarm);
+    alarm(seconds);
+}
+
 static int wait_child(pid_t pid)
 {
     int status = 0;
     CHECK_EQ(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fprintf(stderr, "test_fork: child died of signal %d (%s)\n",
+                WTERMSIG(status),
+                WTERMSIG(status) == SIGALRM ? "it hung" : "crash");
     CHECK(WIFEXITED(status));
     return WEXITSTATUS(status);
+}
+
+/* The child's own watchdog: SIGALRM's default action kills it. */
+static void child_watchdog(void)
+{
+    signal(SIGALRM, SIG_DFL);
+    alarm(30);
 }
 
 /* The parent keeps a pool busy in another thread while forking. */
@@ -98,12 +131,17 @@ static void fork_with_busy_pool(void)
     CHECK_EQ(pthread_create(&t, NULL, keep_busy, &b), 0);
     int forks = (int)test_scaled(20, 3);
     for (int i = 0; i < forks; i++) {
+        phase = "fork() with a busy pool";
         pid_t pid = fork();
         CHECK(pid >= 0);
-        if (pid == 0)
+        if (pid == 0) {
+            child_watchdog();
             _exit(child_work(b.pool));
+        }
+        phase = "waiting for the child of fork() with a busy pool";
         CHECK_EQ(wait_child(pid), 0);
     }
+    phase = "joining the thread that keeps the pool busy";
     atomic_store(&b.stop, 1);
     pthread_join(t, NULL);
     CHECK(atomic_load(&b.rounds) > 0);
@@ -118,9 +156,13 @@ static void fork_with_busy_pool(void)
 static void fork_in_job(void *p)
 {
     int *status = p;
+    phase = "fork() from a worker";
     pid_t pid = fork();
-    if (pid == 0)
+    if (pid == 0) {
+        child_watchdog();
         _exit(child_work(NULL));
+    }
+    phase = "waiting for the child of fork() from a worker";
     *status = wait_child(pid);
 }
 
@@ -145,6 +187,7 @@ int main(void)
     printf("skipped: ThreadSanitizer does not support threads after fork\n");
     return 77;
 #endif
+    watchdog(120);
     fork_with_busy_pool();
     fork_from_worker();
     return 0;

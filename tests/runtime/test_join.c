@@ -213,7 +213,10 @@ static void spawn_in_a(void *p)
     weft_spawn(c->scope, above_task, c);
 }
 
-static void count_b(void *p) { atomic_fetch_add(&((above *)p)->bs, 1); }
+static void count_b(void *p)
+{
+    atomic_fetch_add(&((above *)p)->bs, 1);
+}
 
 static void above_body(weft_scope *s, void *p)
 {
@@ -227,7 +230,10 @@ static void above_body(weft_scope *s, void *p)
     }
 }
 
-static void above_run(void *p) { weft_scope_run(above_body, p); }
+static void above_run(void *p)
+{
+    weft_scope_run(above_body, p);
+}
 
 static void job_above_b(void)
 {
