@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -99,17 +100,38 @@ static void child_watchdog(void)
     alarm(30);
 }
 
-/* The parent keeps a pool busy in another thread while forking. */
+/* The parent keeps a pool busy in another thread while forking.
+ *
+ * Under AddressSanitizer it pauses around each fork: gcc 12's ASan
+ * runtime takes no allocator locks across fork(), so a child forked while
+ * another thread is inside ASan's allocator inherits its lock held and
+ * hangs at its first allocation (seen here in 1 run of 8, in ASan's
+ * thread start-up in the child; google/sanitizers#1814).  That is the
+ * sanitizer's limit, not weft's: release and valgrind builds fork with
+ * the pool busy. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PAUSE_AROUND_FORK 1
+#else
+#define PAUSE_AROUND_FORK 0
+#endif
+
 typedef struct busy {
     weft_pool *pool;
     _Atomic int stop;
     _Atomic long rounds;
+    _Atomic int pause, paused; /* PAUSE_AROUND_FORK handshake */
 } busy;
 
 static void *keep_busy(void *p)
 {
     busy *b = p;
     while (!atomic_load(&b->stop)) {
+        if (atomic_load(&b->pause)) {
+            atomic_store(&b->paused, 1);
+            while (atomic_load(&b->pause))
+                sched_yield();
+            atomic_store(&b->paused, 0);
+        }
         fib_arg a = {20, 0};
         CHECK_EQ(weft_pool_run(b->pool, fib, &a), 0);
         CHECK_EQ(a.r, fib_seq(20));
@@ -125,6 +147,8 @@ static void fork_with_busy_pool(void)
     CHECK_EQ(weft_pool_create(&cfg, &b.pool), 0);
     atomic_init(&b.stop, 0);
     atomic_init(&b.rounds, 0);
+    atomic_init(&b.pause, 0);
+    atomic_init(&b.paused, 0);
     fib_arg warm = {22, 0};
     fib(&warm); /* the parent's default pool exists too */
     pthread_t t;
@@ -132,8 +156,15 @@ static void fork_with_busy_pool(void)
     int forks = (int)test_scaled(20, 3);
     for (int i = 0; i < forks; i++) {
         phase = "fork() with a busy pool";
+        if (PAUSE_AROUND_FORK) {
+            atomic_store(&b.pause, 1);
+            while (!atomic_load(&b.paused))
+                sched_yield();
+        }
         pid_t pid = fork();
         CHECK(pid >= 0);
+        if (pid > 0)
+            atomic_store(&b.pause, 0);
         if (pid == 0) {
             child_watchdog();
             _exit(child_work(b.pool));
