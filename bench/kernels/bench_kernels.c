@@ -39,7 +39,7 @@ static int cmp_d(const void *a, const void *b)
 
 typedef struct bench {
     const char *name;
-    void (*fn)(void *arg); /* the timed call */
+    void (*fn)(void *arg);    /* the timed call */
     void (*reset)(void *arg); /* untimed, before each call (may be NULL) */
     void *arg;
 } bench;
@@ -263,8 +263,9 @@ static uint64_t rnd(void)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s search FILE NEEDLE [runs] | wc FILE [runs]"
-                        " | sort|sum|scan [log2n] [runs]\n",
+        fprintf(stderr,
+                "usage: %s search FILE NEEDLE [runs] | wc FILE [runs]"
+                " | sort|sum|scan [log2n] [runs]\n",
                 argv[0]);
         return 2;
     }

@@ -66,8 +66,8 @@ struct pm_state {
     /* Set while the caller outside the pool is taking the GIL to check
      * for signals: runners hold off at chunk boundaries (see Waiting). */
     _Atomic int caller_wants_gil;
-    pm_state *parent;             /* enclosing par_map (nested), or NULL */
-    int nested;                   /* runners forked on a worker */
+    pm_state *parent; /* enclosing par_map (nested), or NULL */
+    int nested;       /* runners forked on a worker */
     Py_ssize_t n;
     Py_ssize_t chunk; /* fixed chunk size, or 0: guided */
     Py_ssize_t threads;
