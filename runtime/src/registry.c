@@ -214,6 +214,7 @@ static void free_pool(weft_pool *pool)
         weft__worker *w = pool->workers[i];
         if (w == NULL)
             continue;
+        weft__scope_cache_drain(w);
         weft__deque_destroy(&w->dq);
         weft__free(w, sizeof(*w), WEFT__CACHE_LINE);
     }

@@ -32,6 +32,14 @@ struct weft__worker {
      * it the worker stops taking foreign jobs while it waits (a stolen job
      * runs on top of the waiter's stack). */
     uintptr_t stack_floor;
+    /* The scope task whose body is running on this worker, innermost
+     * first (scope.c); NULL between tasks.  Spawns count against it. */
+    struct weft__scope_task *task;
+    /* Finished task records kept for reuse by this worker's spawns
+     * (scope.c): a list through their first word, at most
+     * WEFT__TASK_CACHE long.  Only this worker touches it. */
+    struct weft__scope_task *task_cache;
+    unsigned task_cache_len;
     /* The futex word of this worker (see sleep.h), on its own line:
      * wakers write it. */
     WEFT__CACHE_ALIGNED _Atomic uint32_t sleep_word;
@@ -101,6 +109,10 @@ WEFT__INTERNAL bool weft__pool_has_work(weft_pool *pool);
 WEFT__INTERNAL void weft__injector_push(weft_pool *pool, weft__injectable *j);
 WEFT__INTERNAL weft__job *weft__injector_pop(weft_pool *pool);
 WEFT__INTERNAL bool weft__injector_nonempty(weft_pool *pool);
+
+/* Free worker w's cached task records (scope.c).  No thread may run
+ * jobs on w any more. */
+WEFT__INTERNAL void weft__scope_cache_drain(weft__worker *w);
 
 /* Run fn(arg) on a worker of the default pool from a thread that is not a
  * worker, blocking until done.  Returns false, having run nothing, when
