@@ -4,6 +4,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include "harness.h"
 #include "weft.h"
@@ -192,6 +193,71 @@ static void stolen_and_sleeping(void)
     TEST_PASS("joins with blocking leaves (steals, sleeping joiners)");
 }
 
+/* Wake-ups: a waits (up to 2 s) until b has run, which happens only if
+ * another worker steals b while a runs.  Before each round the test
+ * pauses, so the other workers are idle (spinning, yielding or asleep)
+ * when the root pushes b; the push must share b and wake one of them if
+ * all sleep.  (weft does not promise that a and b overlap: a job pushed
+ * while every other worker is busy stays private until its owner's next
+ * push -- docs/design.md, "When to share" -- so a that waits for b is
+ * never correct code; here it is only a probe, with a timeout.) */
+typedef struct rendezvous {
+    _Atomic int flag;
+    bool met;
+} rendezvous;
+
+static void wait_for_b(void *p)
+{
+    rendezvous *r = p;
+    double give_up = test_now() + 2.0;
+    while (!atomic_load_explicit(&r->flag, memory_order_acquire))
+        if (test_now() > give_up)
+            return;
+    r->met = true;
+}
+
+static void set_flag(void *p)
+{
+    rendezvous *r = p;
+    atomic_store_explicit(&r->flag, 1, memory_order_release);
+}
+
+static void rendezvous_root(void *p)
+{
+    rendezvous *r = p;
+    atomic_init(&r->flag, 0);
+    r->met = false;
+    weft_join(wait_for_b, r, set_flag, r);
+    CHECK(atomic_load(&r->flag)); /* b ran, concurrently or after a */
+}
+
+static void halves_concurrently(void)
+{
+    for (unsigned n = 2; n <= 4; n++) {
+        weft_pool *pool;
+        weft_config cfg = {.num_threads = n};
+        CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
+        int rounds = (int)test_scaled(40, 10), met = 0;
+        for (int i = 0; i < rounds; i++) {
+            /* Alternately still spinning and surely asleep. */
+            struct timespec ts = {0, i % 2 ? 3000000 : 100000};
+            nanosleep(&ts, NULL);
+            rendezvous r;
+            CHECK_EQ(weft_pool_run(pool, rendezvous_root, &r), 0);
+            met += r.met;
+        }
+        /* A lost wake-up fails every round; allow for a worker that the
+         * machine deschedules for the whole pause now and then. */
+        if (met * 10 < rounds * 9) {
+            fprintf(stderr, "b was stolen in %d of %d rounds (%u workers)\n",
+                    met, rounds, n);
+            exit(1);
+        }
+        weft_pool_destroy(pool);
+    }
+    TEST_PASS("an idle worker, awake or asleep, takes a shared b");
+}
+
 /* Regression: a spawns a task into a scope opened further out, so that
  * task sits above b in the deque when a returns.  The join must not take
  * it for b: every task runs once, and b runs once per join. */
@@ -264,5 +330,6 @@ int main(void)
     nested();
     thread_index();
     stolen_and_sleeping();
+    halves_concurrently();
     return 0;
 }
