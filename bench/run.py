@@ -80,9 +80,60 @@ BENCHES = [
           "CPU time a live, idle pool uses (getrusage)"),
 ]
 
-SETTLE = 0.02  # seconds of quiet before each measurement
+SETTLE = 0.02  # seconds of quiet before each measurement, at least
+SETTLE_MAX = 1.0  # ... and at most, waiting for the others to stop spinning
 
-PEER_ORDER = ["seq", "weft", "weft-join", "weft-inline", "weft-nested",
+
+def _cpu_ms(pids):
+    """CPU time (ms) used so far by every thread of these processes, from
+    the scheduler's per-thread account (/proc/PID/task/TID/sched, which has
+    microsecond resolution; /proc/PID/stat only counts 10 ms ticks).  None
+    where the kernel does not provide it."""
+    total = 0.0
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue  # exited
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/sched") as f:
+                    for line in f:
+                        if line.startswith("se.sum_exec_runtime"):
+                            total += float(line.split(":")[1])
+                            break
+                    else:
+                        return None
+            except FileNotFoundError:
+                continue  # the thread just exited
+            except OSError:
+                return None
+    return total
+
+
+def settle(pids):
+    """Wait until the benchmark processes are quiet: a peer's threads keep
+    spinning after its measurement (libgomp's for milliseconds; longer
+    where `pause` is slow), and would take a core from the next one
+    measured.  At least SETTLE; then until they use under 5% of a core
+    over 5 ms, at most SETTLE_MAX."""
+    time.sleep(SETTLE)
+    prev = _cpu_ms(pids)
+    if prev is None:
+        return
+    deadline = time.monotonic() + SETTLE_MAX
+    while time.monotonic() < deadline:
+        time.sleep(0.005)
+        cur = _cpu_ms(pids)
+        if cur is None or cur - prev < 0.25:
+            return
+        prev = cur
+
+# Benchmarks whose goals include weft's own scaling (N workers vs 1).
+SCALING = ("fib30", "fib35", "nqueens", "uts", "skynet", "sort")
+
+PEER_ORDER = ["seq", "weft", "weft@1", "weft@2", "weft@4", "weft@8",
+              "weft-join", "weft-inline", "weft-nested",
               "weft-kernel",
               "omp", "tbb", "rayon", "rayon-par_sort", "os-thread"]
 
@@ -228,16 +279,22 @@ class Proc:
         self.err.close()
 
 
-def run_group(bench, size, threads, cases, runs, timeout):
+def run_group(bench, size, threads, cases, runs, timeout, refs=()):
     """Measure every case at this thread count (seq at 1); results by
-    implementation name."""
+    implementation name.  refs: other thread counts at which weft is also
+    measured in these same rounds (as "weft@T"), so that weft's scaling
+    (T workers against these) is a ratio taken side by side, not across
+    groups measured minutes apart on a machine whose speed drifts."""
     results = {}
     starting = []
-    for c in cases:
-        t = 1 if c.variant == "seq" else threads
+    plan = [(c, c.variant, 1 if c.variant == "seq" else threads)
+            for c in cases]
+    plan += [(c, f"weft@{t}", t) for t in refs for c in cases
+             if c.variant == "weft" and t != threads]
+    for c, impl, t in plan:
         r = Result(bench.name, bench.title.format(size=size), bench.workload,
-                   bench.kind, size, c.variant, t, group=threads)
-        results[c.variant] = r
+                   bench.kind, size, impl, t, group=threads)
+        results[impl] = r
         if c.unavailable:
             r.error = "skipped: " + c.unavailable
             continue
@@ -270,7 +327,7 @@ def run_group(bench, size, threads, cases, runs, timeout):
                 # Let the previous implementation's threads stop spinning
                 # (libgomp spins for milliseconds after a region) before
                 # the next one is measured.
-                time.sleep(SETTLE)
+                settle([q.p.pid for q, _ in live])
                 pr.send("run")
                 got.append((pr, r, pr.readline(timeout)))
         for pr, r, line in got:
@@ -403,12 +460,24 @@ def markdown_tables(results, benches):
 # ---------------------------------------------------------------------
 
 def goals(results, ncpu):
-    def get(bench, impl, threads):
+    def get(bench, impl, threads, group=None):
         for r in results:
             if (r.bench == bench and r.impl == impl and r.threads == threads
-                    and r.values):
+                    and (group is None or r.group == group) and r.values):
                 return r
         return None
+
+    def versus(bench, t, base):
+        """weft at base workers / weft at t, and how it was measured: from
+        the weft@base reference run in the same rounds as weft at t, else
+        across the two groups."""
+        wt = get(bench, "weft", t)
+        ref = get(bench, f"weft@{base}", base, group=t)
+        wb = ref or get(bench, "weft", base)
+        if not (wt and wb):
+            return None, ""
+        return wb.median / wt.median, (" (same rounds)" if ref
+                                        else " (separate runs)")
 
     out = []
 
@@ -423,10 +492,10 @@ def goals(results, ncpu):
         add(f"{fib}: weft at 1 worker <= 3 ns per fork", ns <= 3,
             f"{ns:.2f} ns ({w1.median / seq.median:.1f}x sequential)")
     wn = get(fib, "weft", n)
-    if w1 and wn:
-        s = w1.median / wn.median
+    s, how = versus(fib, n, 1)
+    if s is not None:
         add(f"{fib}: weft at {n} workers >= 1.8x faster than at 1", s >= 1.8,
-            f"{s:.2f}x")
+            f"{s:.2f}x{how}")
     for peer in ("omp", "tbb", "rayon"):
         pn = get(fib, peer, n)
         if wn and pn:
@@ -434,14 +503,14 @@ def goals(results, ncpu):
                 wn.median < pn.median,
                 f"{fmt_time(wn.median)} vs {fmt_time(pn.median)}")
     for b in ("nqueens", "uts", "skynet", "sort"):
-        b1, bn = get(b, "weft", 1), get(b, "weft", n)
-        sq = get(b, "seq", 1)
-        if b1 and bn:
-            s = b1.median / bn.median
+        bn = get(b, "weft", n)
+        sq = get(b, "seq", 1, group=n)
+        s, how = versus(b, n, 1)
+        if s is not None:
             extra = (f"; {sq.median / bn.median:.2f}x over sequential"
                      if sq else "")
             add(f"{b}: weft >= 1.8x at {n} workers (vs 1 worker)", s >= 1.8,
-                f"{s:.2f}x{extra}")
+                f"{s:.2f}x{how}{extra}")
         for peer in ("omp", "tbb", "rayon", "rayon-par_sort"):
             pn = get(b, peer, n)
             if bn and pn:
@@ -455,11 +524,11 @@ def goals(results, ncpu):
             add(f"idle: weft pool of {t} under 1% of one core", pct < 1,
                 f"{pct:.3f}%")
     for b in [x.name for x in BENCHES if x.kind == "time"]:
-        bn, bo = get(b, "weft", n), get(b, "weft", over)
-        if bn and bo and over != n:
-            ratio = bo.median / bn.median
+        inv, how = versus(b, over, n)
+        if inv is not None and over != n:
+            ratio = 1 / inv
             add(f"{b}: weft at {over} threads within 1.5x of {n}",
-                ratio <= 1.5, f"{ratio:.2f}x")
+                ratio <= 1.5, f"{ratio:.2f}x{how}")
     return out
 
 
@@ -491,8 +560,9 @@ def chart(results, path, ncpu):
         return False
     time_benches = [b for b in BENCHES if b.kind == "time"
                     and any(r.bench == b.name for r in results)]
-    impls = sorted({r.impl for r in results
-                    if r.kind == "time" and r.impl != "seq"}, key=impl_key)
+    # The weft@T references are weft again, at another thread count.
+    impls = sorted({r.impl for r in results if r.kind == "time"
+                    and r.impl != "seq" and "@" not in r.impl}, key=impl_key)
     panels = [t for t in sorted({ncpu, 4 * ncpu})]
     fig, axes = plt.subplots(len(panels) + 1, 1,
                              figsize=(12, 4 * (len(panels) + 1)))
@@ -531,7 +601,7 @@ def chart(results, path, ncpu):
         seq = next((r for r in results if r.bench == b and r.impl == "seq"
                     and r.group == 1 and r.values), None)
         for r in sorted((r for r in results if r.bench == b and r.threads == 1
-                         and r.impl != "seq" and r.values),
+                         and r.group == 1 and r.impl != "seq" and r.values),
                         key=lambda r: impl_key(r.impl)):
             if seq:
                 labels.append(f"{r.impl}\n{r.title}")
@@ -786,7 +856,13 @@ def main():
         title = b.title.format(size=size)
         for t in threads:
             t0 = time.time()
-            grp = run_group(b, size, t, bcases, args.runs, args.timeout)
+            refs = []
+            if b.kind == "time" and t == ncpu and b.name in SCALING:
+                refs.append(1)
+            if b.kind == "time" and t == 4 * ncpu and ncpu in threads:
+                refs.append(ncpu)
+            grp = run_group(b, size, t, bcases, args.runs, args.timeout,
+                            refs)
             parts = []
             for impl, r in grp.items():
                 results.append(r)
