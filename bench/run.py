@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tool  # bench/tool.py: the command-line tool against its references
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -129,10 +131,13 @@ def settle(pids):
             return
         prev = cur
 
+# Variants that always run on one thread (sequential references).
+SINGLE = ("seq", "qsort")
+
 # Benchmarks whose goals include weft's own scaling (N workers vs 1).
 SCALING = ("fib30", "fib35", "nqueens", "uts", "skynet", "sort")
 
-PEER_ORDER = ["seq", "weft", "weft@1", "weft@2", "weft@4", "weft@8",
+PEER_ORDER = ["seq", "qsort", "weft", "weft@1", "weft@2", "weft@4", "weft@8",
               "weft-join", "weft-inline", "weft-nested",
               "weft-kernel",
               "omp", "tbb", "rayon", "rayon-par_sort", "os-thread"]
@@ -287,7 +292,7 @@ def run_group(bench, size, threads, cases, runs, timeout, refs=()):
     groups measured minutes apart on a machine whose speed drifts."""
     results = {}
     starting = []
-    plan = [(c, c.variant, 1 if c.variant == "seq" else threads)
+    plan = [(c, c.variant, 1 if c.variant in SINGLE else threads)
             for c in cases]
     plan += [(c, f"weft@{t}", t) for t in refs for c in cases
              if c.variant == "weft" and t != threads]
@@ -382,8 +387,8 @@ def table_rows(results, bench_name):
                     None)
         for r in sorted((r for r in rs if r.group == g),
                         key=lambda r: impl_key(r.impl)):
-            if r.impl == "seq" and g != groups[0]:
-                continue  # the baseline is shown once (it is rerun per group)
+            if r.impl in SINGLE and g != groups[0]:
+                continue  # a baseline is shown once (it is rerun per group)
             row = {"impl": r.impl, "threads": r.threads if r.impl != "seq"
                    else 1, "median": "-", "min": "-", "max": "-",
                    "speedup": "", "vs_weft": "", "extra": ""}
@@ -517,6 +522,17 @@ def goals(results, ncpu):
                 add(f"{b}: weft faster than {peer} at {n} threads",
                     bn.median < pn.median,
                     f"{fmt_time(bn.median)} vs {fmt_time(pn.median)}")
+    k1, kn = get("sort", "weft-kernel", 1), get("sort", "weft-kernel", n)
+    q = get("sort", "qsort", 1, group=1)
+    if k1 and q:
+        add("sort: weft_sort_typed at 1 worker faster than qsort",
+            k1.median < q.median,
+            f"{fmt_time(k1.median)} vs {fmt_time(q.median)} "
+            f"({q.median / k1.median:.1f}x)")
+    if k1 and kn:
+        s = k1.median / kn.median
+        add(f"sort: weft_sort_typed at {n} workers >= 1.8x faster than at 1",
+            s >= 1.8, f"{s:.2f}x (separate runs)")
     for t in sorted({n, over}):
         idle = get("idle", "weft", t)
         if idle:
@@ -532,8 +548,8 @@ def goals(results, ncpu):
     return out
 
 
-def print_goals(gs):
-    log("\nGoals (issues 2 and 5):")
+def print_goals(gs, title="Goals (issues 2 and 5)"):
+    log(f"\n{title}:")
     for goal, ok, value in gs:
         log(f"  [{'met' if ok else 'NOT met'}] {goal}: {value}")
 
@@ -747,7 +763,7 @@ def machine():
 
 
 def report_markdown(results, benches, gs, mach, args, pydata, pyskip,
-                    chart_name, elapsed):
+                    chart_name, elapsed, tooldata=None):
     cmd = "scripts/bench.sh" + (" --quick" if args.quick else "") + (
         f" --only {','.join(args.only)}" if args.only else "")
     lines = [
@@ -771,6 +787,11 @@ def report_markdown(results, benches, gs, mach, args, pydata, pyskip,
                   f"(../bench/results/{chart_name})", ""]
     lines += ["### Goals", "", markdown_goals(gs), "", "### Tables", "",
               markdown_tables(results, benches)]
+    if tooldata:
+        lines += ["### The weft command-line tool", "",
+                  tool.tool_markdown([(r["command"], r["values"])
+                                      for r in tooldata["rows"]],
+                                     tooldata["mib"])]
     lines += ["### Python", ""]
     if pydata:
         lines.append(python_markdown(pydata))
@@ -802,7 +823,7 @@ def main():
                     help="a smaller subset with smaller inputs (< 1 minute)")
     ap.add_argument("--only", type=lambda s: s.split(","), default=None,
                     help="comma-separated benchmark or workload names: " +
-                    ", ".join(b.name for b in BENCHES) + ", python")
+                    ", ".join(b.name for b in BENCHES) + ", python, tool")
     ap.add_argument("--runs", type=int, default=None,
                     help="measured runs per figure (default 5, quick 3)")
     ap.add_argument("--threads", type=lambda s: [int(x) for x in
@@ -826,10 +847,11 @@ def main():
         ap.error("--runs must be at least 1")
     known = {b.name for b in BENCHES} | {b.workload for b in BENCHES}
     if args.only:
-        bad = [o for o in args.only if o not in known and o != "python"]
+        extra = {"python", "tool"}
+        bad = [o for o in args.only if o not in known | extra]
         if bad:
             ap.error(f"unknown benchmark {', '.join(bad)}; known: "
-                     + ", ".join(sorted(known | {'python'})))
+                     + ", ".join(sorted(known | extra)))
     ncpu = len(os.sched_getaffinity(0))
     threads = args.threads or sorted({1, ncpu, 4 * ncpu})
     if args.quick and not args.threads:
@@ -843,7 +865,7 @@ def main():
         + (" (quick)" if args.quick else ""))
     cases = discover(args.build_dir, args.rayon)
     benches = select(args.only, args.quick)
-    if args.only and "python" in args.only and len(args.only) == 1:
+    if args.only and set(args.only) <= {"python", "tool"}:
         benches = []
     results = []
     failures = []
@@ -893,6 +915,27 @@ def main():
         else:
             log(python_markdown(pydata))
 
+    tooldata = None
+    if not args.only or "tool" in args.only:
+        log("\nCommand-line tool (bench/tool.py):")
+        try:
+            rows, tgoals, tskip = tool.run_tool(
+                args.build_dir, args.quick, RESULTS, args.runs, ncpu,
+                lambda: settle([]), log)
+        except (RuntimeError, subprocess.CalledProcessError) as e:
+            rows, tgoals, tskip = [], [], f"tool benchmark FAILED: {e}"
+        if tskip:
+            log(tskip)
+            if "FAILED" in tskip:
+                failures.append(tskip)
+        else:
+            tooldata = {"mib": 32 if args.quick else 256,
+                        "rows": [{"command": n, "values": v}
+                                 for n, v in rows]}
+            log(tool.tool_markdown(rows, tooldata["mib"]))
+            print_goals(tgoals, "Goals (issue 3)")
+            gs += tgoals
+
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = RESULTS / f"suite-{stamp}"
     payload = {"machine": mach, "args": {k: str(v) for k, v in
@@ -901,7 +944,7 @@ def main():
                "results": [r.to_json() for r in results],
                "goals": [{"goal": g, "met": ok, "value": v}
                          for g, ok, v in gs],
-               "python": pydata, "failures": failures}
+               "python": pydata, "tool": tooldata, "failures": failures}
     base.with_suffix(".json").write_text(json.dumps(payload, indent=1))
     have_chart = bool(results) and chart(results, base.with_suffix(".png"),
                                          ncpu)
@@ -911,7 +954,8 @@ def main():
             shutil.copyfile(base.with_suffix(ext), RESULTS / f"latest{ext}")
     chart_name = "benchmarks.png" if args.publish else "latest.png"
     md = report_markdown(results, benches, gs, mach, args, pydata, pyskip,
-                         chart_name if have_chart else None, elapsed)
+                         chart_name if have_chart else None, elapsed,
+                         tooldata)
     base.with_suffix(".md").write_text(md)
     shutil.copyfile(base.with_suffix(".md"), RESULTS / "latest.md")
     if args.publish:
