@@ -4,7 +4,7 @@
  *
  * `weft wc` is GNU wc (coreutils 9.1) in the C locale, output byte for
  * byte: the same columns, widths, total line, messages and exit status.
- * docs/cli.md is the manual.
+ * The manual page is the README's section "The `weft` command".
  */
 #include <errno.h>
 #include <getopt.h>
