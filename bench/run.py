@@ -697,6 +697,36 @@ def run_python(build_dir, quick, out_dir):
     return data, None
 
 
+def python_goals(data):
+    """Issue 4's goals, from the Python benchmark's medians."""
+    med = {b["name"]: b["stats"]["median"] for b in data["benchmarks"]}
+    out = []
+
+    def ratio(goal, num, den, ok, fmt):
+        if num in med and den in med:
+            r = med[num] / med[den]
+            out.append((goal, ok(r), fmt(r)))
+
+    ratio("python: weft.search >= 30x faster than pure Python",
+          "test_python_sequential", "test_weft_search_parallel",
+          lambda r: r >= 30, lambda r: f"{r:.0f}x")
+    ratio("python: two threads calling search_sequential >= 1.8x the "
+          "throughput of one", "test_weft_search_sequential",
+          "test_weft_search_sequential_two_threads",
+          lambda r: 2 * r >= 1.8, lambda r: f"{2 * r:.2f}x")
+    ratio("python: par_map(abs, range(100_000)) within 2x of map",
+          "test_abs_weft_par_map", "test_abs_builtin_map",
+          lambda r: r <= 2, lambda r: f"{r:.2f}x map's time")
+    ratio("python: par_map(abs, range(100_000)) no slower than "
+          "ThreadPool(N).map", "test_abs_weft_par_map",
+          "test_abs_thread_pool_map", lambda r: r <= 1,
+          lambda r: f"{r:.2f}x ThreadPool's time")
+    ratio("python: par_map(sha256) >= 1.8x faster than map",
+          "test_sha256_builtin_map", "test_sha256_weft_par_map",
+          lambda r: r >= 1.8, lambda r: f"{r:.2f}x")
+    return out
+
+
 def python_markdown(data):
     t = data.get("weft_text", {})
     out = [f"Text: {t.get('mib', '?')} MiB; par_map overhead: "
@@ -914,6 +944,9 @@ def main():
                 failures.append(pyskip)
         else:
             log(python_markdown(pydata))
+            pgoals = python_goals(pydata)
+            print_goals(pgoals, "Goals (issue 4)")
+            gs += pgoals
 
     tooldata = None
     if not args.only or "tool" in args.only:

@@ -1,10 +1,13 @@
 """weft.par_map: what one item costs (a trivial function over many items,
 against the builtin map, ThreadPoolExecutor.map and
-multiprocessing.Pool.map), and a function that releases the GIL
+multiprocessing.Pool.map; and issue 4's own case, abs over
+range(100_000), against map and multiprocessing.pool.ThreadPool(N).map with
+its default chunking), and a function that releases the GIL
 (hashlib.sha256 over 64 KiB blocks) where par_map should use every core."""
 
 import hashlib
 import multiprocessing
+import multiprocessing.pool
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -81,6 +84,38 @@ def test_overhead_multiprocessing_pool_map(benchmark, items, mp_pool):
     per_item(benchmark, len(items))
     want = [x + 1 for x in items]
     assert benchmark(mp_pool.map, inc, items) == want
+
+
+ABS = "abs over range(100_000): issue 4's per-item case"
+
+
+@pytest.fixture(scope="module")
+def abs_range(quick):
+    return range(ITEMS // 10 if quick else ITEMS)
+
+
+@pytest.fixture(scope="module")
+def thread_pool(threads):
+    with multiprocessing.pool.ThreadPool(threads) as pool:
+        yield pool
+
+
+@pytest.mark.benchmark(group=ABS)
+def test_abs_builtin_map(benchmark, abs_range):
+    per_item(benchmark, len(abs_range))
+    assert benchmark(lambda: list(map(abs, abs_range))) == list(abs_range)
+
+
+@pytest.mark.benchmark(group=ABS)
+def test_abs_weft_par_map(benchmark, abs_range):
+    per_item(benchmark, len(abs_range))
+    assert benchmark(weft.par_map, abs, abs_range) == list(abs_range)
+
+
+@pytest.mark.benchmark(group=ABS)
+def test_abs_thread_pool_map(benchmark, abs_range, thread_pool):
+    per_item(benchmark, len(abs_range))
+    assert benchmark(thread_pool.map, abs, abs_range) == list(abs_range)
 
 
 SHA = "sha256 of 64 KiB blocks: the GIL released"
