@@ -98,6 +98,8 @@ def raise_on_3(x):
     lambda m: m.par_map(abs, [1], chunksize="2"),
     lambda m: m.par_map(raise_on_3, range(10)),
     lambda m: m.par_map(raise_on_3, range(10), chunksize=1),
+    lambda m: m.par_map(5, [1], chunksize=0),  # chunksize is checked first
+    lambda m: m.par_map(fn=abs, iterable=[1]),
 ])
 def test_same_errors(call):
     with pytest.raises(Exception) as ext:
@@ -106,6 +108,37 @@ def test_same_errors(call):
         call(weft_ctypes)
     assert type(ext.value) is type(pure.value)
     assert str(ext.value) == str(pure.value) or type(ext.value) is TypeError
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.par_map(fn=abs, iterable=[1]),
+    lambda m: m.par_map(abs, iterable=[1]),
+    lambda m: m.par_map(abs, iterable=[1], chunksize=2),
+    lambda m: m.search(contents=b"a b", needle=b"a"),
+    lambda m: m.search(b"a b", needle=b"a"),
+    lambda m: m.search_sequential(contents="a b", needle="a"),
+    lambda m: m.search_sequential("a b", needle="a"),
+    lambda m: m.wc(data=b"a"),
+    lambda m: m.par_sum(buffer=array.array("q", [1])),
+    lambda m: m.par_sort(buffer=array.array("q", [1])),
+])
+def test_positional_only_in_both(call):
+    # The same conventions as the builtins (map(fn, iterable, /)): these
+    # arguments cannot be given by keyword, in either binding.
+    with pytest.raises(TypeError):
+        call(weft)
+    with pytest.raises(TypeError):
+        call(weft_ctypes)
+
+
+@pytest.mark.parametrize("module", [weft, weft_ctypes], ids=lambda m: m.__name__)
+def test_only_failing_item_is_the_one_raised(module):
+    # The documented rule (the first exception raised in time is
+    # re-raised) made deterministic: a single item fails.
+    for chunksize in (None, 1, 7):
+        with pytest.raises(LookupError, match="item 3$"):
+            module.par_map(raise_on_3, range(500), chunksize=chunksize)
+    assert "first in time" in module.par_map.__doc__
 
 
 def test_exception_traceback():
@@ -204,6 +237,35 @@ def test_native_errors():
     # An int without out= is not a callback: not callable, as in weft.
     with pytest.raises(TypeError, match="not callable"):
         weft_ctypes.par_map(ctypes.cast(cos, ctypes.c_void_p).value, [1.0])
+
+
+@pytest.mark.parametrize("bad,error", [
+    (0, ValueError), (-1, ValueError), (-(10**30), ValueError),
+    ("2", TypeError), (2.5, TypeError), ([1], TypeError),
+])
+def test_native_callback_checks_chunksize(bad, error):
+    # chunksize is checked as on the Python path and by weft.par_map, even
+    # though the C loop chooses its own chunks.
+    data = array.array("d", [1.0, 2.0])
+    with pytest.raises(error) as native:
+        weft_ctypes.par_map(cos, data, chunksize=bad)
+    with pytest.raises(error):
+        weft_ctypes.par_map(cos, data, chunksize=bad, out=array.array("d", [0.0, 0.0]))
+    with pytest.raises(error):
+        weft_ctypes.par_map(ctypes.cast(cos, ctypes.c_void_p).value, data,
+                            chunksize=bad, out=array.array("d", [0.0, 0.0]))
+    with pytest.raises(error) as python:
+        weft_ctypes.par_map(abs, [1.0, 2.0], chunksize=bad)
+    with pytest.raises(error) as ext:
+        weft.par_map(abs, [1.0, 2.0], chunksize=bad)
+    assert str(native.value) == str(python.value) == str(ext.value)
+
+
+@pytest.mark.parametrize("chunksize", [None, 1, 3, 10**12])
+def test_native_callback_valid_chunksize(chunksize):
+    data = array.array("d", [x / 7 for x in range(100)])
+    assert weft_ctypes.par_map(cos, data, chunksize=chunksize).tolist() == \
+        [math.cos(x) for x in data]
 
 
 @pytest.mark.skipif(numba is None, reason="numba is not installed")

@@ -2,6 +2,7 @@
 
 import asyncio
 import concurrent.futures as cf
+import gc
 import threading
 import time
 import traceback
@@ -9,6 +10,7 @@ import traceback
 import pytest
 
 import weft
+from conftest import run_python, thread_count
 
 
 def test_is_an_executor():
@@ -194,3 +196,80 @@ def test_par_map_inside_executor_calls():
         futures = [ex.submit(weft.par_map, abs, range(-i, 0)) for i in range(10)]
         assert [f.result(10) for f in futures] == \
             [list(range(i, 0, -1)) for i in range(10)]
+
+
+# ---------------------------------------------------------------------------
+# Dropping an executor without shutdown
+
+
+def test_dropping_an_executor_does_not_wait_for_its_work():
+    # As with ThreadPoolExecutor: `del ex` returns at once, the work
+    # already submitted still runs and its futures resolve.
+    ex = weft.Executor(2)
+    f = ex.submit(time.sleep, 1.0)
+    queued = [ex.submit(pow, i, 2) for i in range(5)]
+    t = time.monotonic()
+    del ex
+    gc.collect()
+    assert time.monotonic() - t < 0.5
+    assert not f.done()
+    assert f.result(timeout=10) is None
+    assert [q.result(timeout=10) for q in queued] == [0, 1, 4, 9, 16]
+
+
+def test_dropped_executors_release_their_threads():
+    weft.num_threads()
+    before = thread_count()
+    futures = []
+    for _ in range(10):
+        ex = weft.Executor(2)
+        futures.append(ex.submit(time.sleep, 0.05))
+        del ex
+    gc.collect()
+    assert [f.result(timeout=10) for f in futures] == [None] * 10
+    # (before may count helpers of earlier tests that are still joining.)
+    deadline = time.monotonic() + 10
+    while thread_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert thread_count() <= before
+
+
+def test_dropping_an_executor_from_its_own_task():
+    # The last reference dies on one of the executor's workers, inside the
+    # task itself: the work left (a subtask) still runs.
+    box = [weft.Executor(2)]
+    gate = threading.Event()
+    child = []
+
+    def parent():
+        child.append(box[0].submit(gate.wait, 10))
+        box.clear()
+        return "dropped"
+
+    first = box[0].submit(parent)
+    assert first.result(timeout=10) == "dropped"
+    gc.collect()
+    gate.set()
+    assert child[0].result(timeout=10) is True
+
+
+def test_interpreter_exit_waits_for_dropped_executors():
+    # The work of an executor dropped without shutdown runs to the end
+    # before the interpreter finalizes (as ThreadPoolExecutor's does), and
+    # exit is clean.
+    proc = run_python("""
+        import gc, time, weft
+        ex = weft.Executor(1)
+        futures = [ex.submit(time.sleep, 0.3) for _ in range(2)]
+        futures[-1].add_done_callback(lambda f: print("work done", flush=True))
+        pool = weft.Pool(1)
+        pool._spawn(lambda: (time.sleep(0.5), print("pool work done", flush=True)))
+        del ex, pool
+        gc.collect()
+        print("dropped", flush=True)
+    """)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.split("\n")
+    assert lines[0] == "dropped"
+    assert sorted(lines[1:3]) == ["pool work done", "work done"]
+    assert proc.stderr == ""

@@ -103,3 +103,25 @@ def test_fork_with_both_bindings_loaded():
     """, timeout=30)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.split("\n")[:2] == ["1", "[3, 2, 1]"]
+
+
+def test_fork_while_a_dropped_pool_finishes_its_work():
+    # A pool dropped with work in flight is destroyed by a helper thread
+    # once that work is done, and interpreter exit waits for such helpers.
+    # A child forked meanwhile has neither the helper nor the pool's
+    # threads: its own exit must not wait for them.
+    proc = run_python("""
+        import gc, os, sys, time, weft
+        ex = weft.Executor(1)
+        f = ex.submit(time.sleep, 1.0)
+        del ex
+        gc.collect()
+        pid = os.fork()
+        if pid == 0:
+            ok = weft.par_map(abs, [-1, -2]) == [1, 2]
+            sys.exit(0 if ok else 3)  # a normal exit: atexit runs
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status), f.result(timeout=10))
+    """, timeout=30)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.split() == ["0", "None"]

@@ -8,12 +8,15 @@ and tracemalloc, which also traces the extension's PyMem_Raw state.)"""
 import array
 import gc
 import sys
+import threading
+import time
 import tracemalloc
+import weakref
 
 import pytest
 
 import weft
-from conftest import run_python
+from conftest import run_python, thread_count
 
 
 class Sentinel:
@@ -49,6 +52,12 @@ def workload(sentinel):
     data = bytearray(b"alpha beta alpha\n" * 10)
     weft.search(data, b"alpha")
     weft.search(memoryview(data), bytearray(b"beta"))
+    # needles compared as == does (kernels.c: needle_word)
+    weft.search(bytes(data), memoryview(array.array("h", list(b"beta"))))
+    weft.search(data, memoryview(b"bbeettaa")[::2])
+    weft.search(bytes(data), memoryview(b"beta").cast("c"))
+    weft.search(bytes(data), array.array("b", b"beta"))
+    weft.search(data, array.array("b", b"beta"))
     weft.search("alpha beta \u3000alpha", "alpha")
     weft.search_sequential("x\ud800 y", "x\ud800")
     weft.wc(data)
@@ -131,6 +140,50 @@ def test_pools_and_executors_are_freed():
     gc.collect()
     assert all(r() is None for r in refs)
     assert len(gc.get_objects()) - before < 100
+
+
+def drop_with_work_in_flight():
+    # No close() or shutdown(): the helper threads that destroy dropped
+    # pools free everything once the work is done.
+    ex = weft.Executor(2)
+    future = ex.submit(time.sleep, 0.01)
+    pool = weft.Pool(2)
+    done = threading.Event()
+    pool._spawn(lambda: (time.sleep(0.01), done.set()))
+    refs = [weakref.ref(ex), weakref.ref(pool)]
+    del ex, pool
+    assert future.result(timeout=10) is None
+    assert done.wait(10)
+    return refs
+
+
+def settle_threads(baseline, timeout=10):
+    deadline = time.monotonic() + timeout
+    while thread_count() > baseline and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return thread_count()
+
+
+def test_dropped_pools_and_executors_free_everything():
+    weft.num_threads()
+    baseline = thread_count()
+    for _ in range(3):
+        drop_with_work_in_flight()
+    gc.collect()
+    assert settle_threads(baseline) <= baseline
+    before = len(gc.get_objects())
+    tracemalloc.start()
+    try:
+        first, _ = tracemalloc.get_traced_memory()
+        refs = [r for _ in range(20) for r in drop_with_work_in_flight()]
+        gc.collect()
+        assert settle_threads(baseline) <= baseline
+        second, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert all(r() is None for r in refs)
+    assert len(gc.get_objects()) - before < 200
+    assert second - first < 64 * 1024, (first, second)
 
 
 @pytest.mark.skipif(not hasattr(sys, "getrefcount"), reason="needs sys.getrefcount")

@@ -4,6 +4,7 @@ import gc
 import operator
 import sys
 import threading
+import time
 import traceback
 
 import pytest
@@ -196,6 +197,20 @@ def test_argument_errors():
         weft.par_map(abs, [1], chunk=5)
 
 
+@pytest.mark.parametrize("call", [
+    lambda m: m.par_map(fn=abs, iterable=[1]),
+    lambda m: m.par_map(abs, iterable=[1]),
+    lambda m: m.par_map(abs, iterable=[1], chunksize=1),
+], ids=["both", "iterable", "iterable and chunksize"])
+def test_fn_and_iterable_are_positional_only(call):
+    # As for map(): par_map(fn, iterable, /, *, chunksize=None).
+    with pytest.raises(TypeError):
+        call(weft)
+    with weft.Pool(1) as pool:
+        with pytest.raises(TypeError):
+            call(pool)
+
+
 class Custom(Exception):
     def __init__(self, value):
         super().__init__(f"bad item {value}")
@@ -256,6 +271,32 @@ def test_first_exception_cancels_the_rest():
     settled = len(calls)
     threading.Event().wait(0.1)
     assert len(calls) == settled  # nothing runs after par_map returned
+
+
+def test_reraises_the_first_exception_in_time_not_the_lowest_index():
+    # Item 0 raises only after item 1 has raised (and had time to be
+    # recorded): map() would raise item 0's ValueError, par_map raises item
+    # 1's KeyError, as documented.  Pool(2) with chunksize=1: each item has
+    # a runner of its own, on a worker of its own.
+    raised = threading.Event()
+
+    def fn(x):
+        if x == 1:
+            raised.set()
+            raise KeyError("item 1, first in time")
+        if not raised.wait(10):
+            raise AssertionError("item 1 never ran alongside item 0")
+        time.sleep(0.2)
+        raise ValueError("item 0, lower index, later")
+
+    raised.set()
+    with pytest.raises(ValueError):
+        list(map(fn, range(2)))  # the lowest index
+    raised.clear()
+    with weft.Pool(2) as pool:
+        with pytest.raises(KeyError, match="first in time"):
+            pool.par_map(fn, range(2), chunksize=1)
+    assert "first in time" in weft.par_map.__doc__
 
 
 def test_one_error_among_many_per_call():
@@ -442,7 +483,68 @@ def test_pools_release_their_threads():
     assert thread_count() == before + 10
     del pools
     gc.collect()
-    assert thread_count() == before
+    # Dropped pools are destroyed by helper threads, which do not wait for
+    # the caller: their workers are gone soon after, not at once.
+    assert wait_for_threads(before) <= before
+
+
+def wait_for_threads(count, timeout=10):
+    deadline = time.monotonic() + timeout
+    while thread_count() > count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return thread_count()
+
+
+def test_dropping_a_pool_does_not_wait_for_its_work():
+    # Pool has no public submit: _spawn (what Executor.submit uses) is its
+    # only way to leave work running once the caller holds no reference.
+    weft.num_threads()
+    before = thread_count()
+    pool = weft.Pool(2)
+    done = threading.Event()
+    results = []
+
+    def slow():
+        time.sleep(1.0)
+        results.append(weft.par_map(abs, [-1, -2]))
+        done.set()
+
+    pool._spawn(slow)
+    start = time.monotonic()
+    del pool
+    gc.collect()
+    assert time.monotonic() - start < 0.5
+    assert not done.is_set()
+    assert done.wait(10)
+    assert results == [[1, 2]]
+    assert wait_for_threads(before) <= before
+
+
+def test_dropping_a_pool_after_an_interrupted_par_map():
+    # par_map interrupted by Ctrl-C leaves its running items to finish in
+    # the background; dropping the pool then returns at once, and those
+    # items still complete.
+    proc = run_python("""
+        import gc, os, signal, threading, time, weft
+        finished = []
+        def slow(x):
+            time.sleep(0.5)
+            finished.append(x)
+        pool = weft.Pool(2)
+        threading.Timer(0.1, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        try:
+            pool.par_map(slow, range(2), chunksize=1)
+        except KeyboardInterrupt:
+            pass
+        start = time.monotonic()
+        del pool
+        gc.collect()
+        took = time.monotonic() - start
+        time.sleep(1.5)
+        print(took < 0.3, sorted(finished))
+    """)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.split("\n")[0] == "True [0, 1]"
 
 
 def test_spawn_errors_are_reported_not_raised():

@@ -1,5 +1,7 @@
 """weft.search / search_sequential against contents.split().count(needle)."""
 
+import array
+import ctypes
 import mmap
 import random
 import tempfile
@@ -8,6 +10,7 @@ import threading
 import pytest
 
 import weft
+import weft_ctypes
 from conftest import scaled
 
 # Every character str.split() treats as whitespace, and some that it does
@@ -118,6 +121,124 @@ def test_all_input_types():
     # needles of every bytes-like type
     for needle in (b"one", bytearray(b"one"), memoryview(b"one")):
         assert weft.search(text, needle) == want
+
+
+# ---------------------------------------------------------------------------
+# Needle equality for bytes-like contents: == as Python has it, not raw bytes
+
+
+def _released():
+    view = memoryview(b"a")
+    view.release()
+    return view
+
+
+def _mmap(data):
+    m = mmap.mmap(-1, len(data))
+    m.write(data)
+    return m
+
+
+# Each makes a fresh needle (memoryviews are released, mmaps closed, after
+# use).  Comments give what `b"a" == needle` (bytes words) says.
+NEEDLES = {
+    "bytes": lambda: b"a",
+    "bytearray": lambda: bytearray(b"a"),
+    "bytes, two bytes": lambda: b"ab",
+    "memoryview": lambda: memoryview(b"a"),
+    "memoryview of bytearray": lambda: memoryview(bytearray(b"\xff")),
+    "memoryview B": lambda: memoryview(array.array("B", [97])),
+    "memoryview b": lambda: memoryview(array.array("b", [97])),  # 97 == 97
+    "memoryview b, negative": lambda: memoryview(array.array("b", [-1])),  # -1 != 255
+    "memoryview c": lambda: memoryview(b"a").cast("c"),  # b"a" != 97
+    "memoryview h": lambda: memoryview(array.array("h", [97])),  # one item: b"a"
+    "memoryview h, two items": lambda: memoryview(array.array("h", [97, 0])),  # b"a\0"
+    "memoryview d": lambda: memoryview(array.array("d", [97.0, 98.0])),  # b"ab"
+    "memoryview d, fraction": lambda: memoryview(array.array("d", [97.5])),
+    "memoryview q, too big": lambda: memoryview(array.array("q", [2**40])),
+    "memoryview ?": lambda: memoryview(b"\x01").cast("?"),  # True == 1
+    "memoryview <h (ctypes)": lambda: memoryview((ctypes.c_short * 1)(97)),
+    "memoryview, strided": lambda: memoryview(b"abab")[::2],  # b"aa"
+    "memoryview, reversed": lambda: memoryview(b"ba")[::-1],  # b"ab"
+    "memoryview h, strided": lambda: memoryview(array.array("h", [97, 5, 98, 5]))[::2],
+    "memoryview, 2-D": lambda: memoryview(b"ab").cast("B", (1, 2)),  # shape differs
+    "memoryview, empty": lambda: memoryview(b""),
+    "memoryview, released": _released,
+    "array b": lambda: array.array("b", [97]),  # array never equals bytes
+    "array B": lambda: array.array("B", [97]),
+    "array h": lambda: array.array("h", [97]),
+    "mmap": lambda: _mmap(b"a"),
+    "ctypes char array": lambda: (ctypes.c_char * 1)(b"a"),
+    "ctypes short array": lambda: (ctypes.c_short * 1)(97),
+}
+
+# Every word some needle above stands for, and then some.
+NEEDLE_TEXT = b"a b \xff aa ab ba a\x00 \x01 a\tab\nb\x00 a"
+
+CONTENTS = {
+    "bytes": lambda: NEEDLE_TEXT,
+    "bytearray": lambda: bytearray(NEEDLE_TEXT),
+    "memoryview": lambda: memoryview(NEEDLE_TEXT),
+    "mmap": lambda: _mmap(NEEDLE_TEXT),
+}
+
+
+def python_count(contents, needle):
+    # memoryview and mmap have no split(): they are searched as bytes.
+    if not isinstance(contents, (bytes, bytearray)):
+        contents = bytes(contents)
+    return contents.split().count(needle)
+
+
+@pytest.mark.parametrize("binding", [weft, weft_ctypes], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("contents_kind", sorted(CONTENTS))
+@pytest.mark.parametrize("needle_kind", sorted(NEEDLES))
+def test_bytes_needles_compare_as_python(binding, contents_kind, needle_kind):
+    contents = CONTENTS[contents_kind]()
+    needle = NEEDLES[needle_kind]()
+    try:
+        want = python_count(contents, needle)
+        assert binding.search(contents, needle) == want
+        assert binding.search_sequential(contents, needle) == want
+        if isinstance(contents, bytearray) and not isinstance(needle, memoryview):
+            # bytearray words compare raw bytes with any simple buffer
+            assert want == NEEDLE_TEXT.split().count(bytes(memoryview(needle)))
+    finally:
+        for obj in (needle, contents):
+            if isinstance(obj, memoryview):
+                obj.release()
+            elif isinstance(obj, mmap.mmap):
+                obj.close()
+
+
+def test_bytes_needle_rules_spelled_out():
+    # The cases from the reports, with Python's own answers written down.
+    for fn in (weft.search, weft_ctypes.search, weft.search_sequential,
+               weft_ctypes.search_sequential):
+        assert fn(b"a b", array.array("b", [97])) == 0
+        assert fn(bytearray(b"a b"), array.array("b", [97])) == 1
+        assert fn(b"a b", memoryview(array.array("b", [97]))) == 1
+        assert fn(b"\xff b", memoryview(array.array("b", [-1]))) == 0
+        assert fn(bytearray(b"\xff b"), memoryview(array.array("b", [-1]))) == 1
+        assert fn(b"a b", memoryview(b"a").cast("c")) == 0
+        assert fn(b"a b", memoryview(array.array("h", [97]))) == 1
+        with _mmap(b"a") as m:
+            assert fn(b"a b", m) == 0
+        assert fn(b"aa b", memoryview(b"abab")[::2]) == 1
+
+
+def test_str_contents_need_str_needles():
+    # Python would quietly count 0 ("a b".split().count(b"a")); a needle of
+    # the other kind is reported instead, by both bindings.
+    for binding in (weft, weft_ctypes):
+        for needle in (b"a", bytearray(b"a"), memoryview(b"a"), array.array("b", [97]), 5):
+            with pytest.raises(TypeError, match="needle"):
+                binding.search("a b", needle)
+            with pytest.raises(TypeError, match="needle"):
+                binding.search_sequential("a b", needle)
+        with pytest.raises(TypeError, match="needle"):
+            binding.search(b"a b", "a")
+        assert binding.search("a b a", type("S", (str,), {})("a")) == 2
 
 
 def test_str_with_lone_surrogates():

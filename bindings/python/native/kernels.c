@@ -90,6 +90,173 @@ static int text_from_any(PyObject *obj, text_arg *t, int *is_str,
 /* search                                                              */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Bytes needles.  contents.split().count(needle) compares every word with
+ * the needle by ==, which for bytes-like objects is not a comparison of
+ * their raw bytes:
+ *  - the words of bytearray contents are bytearrays, and bytearray.__eq__
+ *    compares raw bytes with anything that exports a simple (C-contiguous)
+ *    buffer: an array.array, an mmap, a memoryview of any format;
+ *  - the words of any other contents are bytes (memoryview and mmap have
+ *    no split(): they are taken as bytes(contents)), and bytes.__eq__
+ *    accepts only bytes and bytearray; other exporters (array.array,
+ *    mmap, ctypes arrays) compare unequal to bytes;
+ *  - a memoryview that bytearray.__eq__ could not view that way, or any
+ *    memoryview against bytes, compares item by item, its items unpacked
+ *    as the struct module does: memoryview(array('h', [97])) == b"a", but
+ *    memoryview(array('b', [-1])) != b"\xff", and a 'c' view (whose items
+ *    are bytes objects, not ints) equals no bytes at all.
+ * So the needle comes down to the one byte string a word must hold to
+ * equal it, or to none (count 0).
+ */
+
+/* The byte b such that x == b, or -1.  struct unpacks ints, bools, floats
+ * and bytes; only the first three can equal an int. */
+static int byte_value(PyObject *x)
+{
+    if (PyLong_Check(x)) {
+        int overflow;
+        long v = PyLong_AsLongAndOverflow(x, &overflow);
+        return overflow == 0 && v >= 0 && v <= 255 ? (int)v : -1;
+    }
+    if (PyFloat_Check(x)) {
+        double d = PyFloat_AS_DOUBLE(x);
+        return d >= 0 && d <= 255 && d == (double)(int)d ? (int)d : -1;
+    }
+    return -1;
+}
+
+/* What needle_word and its helpers return besides -1 (an exception). */
+enum { WORD_FOUND = 0, NO_WORD = 1 };
+
+/* memoryview.__eq__ takes struct errors (an unknown format...) for "not
+ * equal"; only these two are errors to it. */
+static int struct_failure(void)
+{
+    if (PyErr_ExceptionMatches(PyExc_ImportError) ||
+        PyErr_ExceptionMatches(PyExc_MemoryError))
+        return -1;
+    PyErr_Clear();
+    return NO_WORD;
+}
+
+/* The word of n items of `itemsize` bytes in raw (a one-dimensional view's
+ * bytes, in order), unpacked with `format`, if each equals a byte. */
+static int items_word(const char *format, Py_ssize_t itemsize, Py_ssize_t n,
+                      PyObject *raw, text_arg *nd)
+{
+    PyObject *mod = PyImport_ImportModule("struct");
+    if (mod == NULL)
+        return -1;
+    PyObject *st = PyObject_CallMethod(mod, "Struct", "s", format);
+    Py_DECREF(mod);
+    if (st == NULL)
+        return struct_failure();
+    PyObject *size_obj = PyObject_GetAttrString(st, "size");
+    Py_ssize_t size = size_obj != NULL ? PyLong_AsSsize_t(size_obj) : -1;
+    Py_XDECREF(size_obj);
+    PyObject *unpack =
+        size >= 0 ? PyObject_GetAttrString(st, "unpack_from") : NULL;
+    Py_DECREF(st);
+    if (unpack == NULL)
+        return -1;
+    /* A format wider than the items (a broken exporter) makes
+     * memoryview.__eq__ fail: count nothing. */
+    if (size > itemsize) {
+        Py_DECREF(unpack);
+        return NO_WORD;
+    }
+    PyObject *word = PyBytes_FromStringAndSize(NULL, n);
+    int rc = word != NULL ? WORD_FOUND : -1;
+    for (Py_ssize_t i = 0; rc == WORD_FOUND && i < n; i++) {
+        PyObject *t = PyObject_CallFunction(unpack, "On", raw, i * itemsize);
+        if (t == NULL) {
+            rc = struct_failure();
+            break;
+        }
+        /* A single value stands for itself; several make a tuple, which
+         * equals no int. */
+        int b =
+            PyTuple_GET_SIZE(t) == 1 ? byte_value(PyTuple_GET_ITEM(t, 0)) : -1;
+        Py_DECREF(t);
+        if (b < 0)
+            rc = NO_WORD;
+        else
+            PyBytes_AS_STRING(word)[i] = (char)b;
+    }
+    Py_DECREF(unpack);
+    if (rc != WORD_FOUND) {
+        Py_XDECREF(word);
+        return rc;
+    }
+    nd->owner = word;
+    nd->ptr = PyBytes_AS_STRING(word);
+    nd->len = n;
+    return WORD_FOUND;
+}
+
+/* A memoryview needle, compared item by item (see above). */
+static int memoryview_word(PyObject *mv, text_arg *nd)
+{
+    Py_buffer v;
+    if (PyObject_GetBuffer(mv, &v, PyBUF_FULL_RO) < 0) {
+        /* Released: it equals nothing but itself. */
+        if (!PyErr_ExceptionMatches(PyExc_ValueError))
+            return -1;
+        PyErr_Clear();
+        return NO_WORD;
+    }
+    /* The words are one-dimensional: no other shape is ever equal. */
+    if (v.ndim != 1) {
+        PyBuffer_Release(&v);
+        return NO_WORD;
+    }
+    int plain = v.format == NULL || strcmp(v.format, "B") == 0 ||
+                strcmp(v.format, "@B") == 0;
+    if (plain && PyBuffer_IsContiguous(&v, 'C')) {
+        nd->view = v;
+        nd->has_view = 1;
+        nd->ptr = v.buf;
+        nd->len = v.len;
+        return WORD_FOUND;
+    }
+    PyObject *raw = PyBytes_FromStringAndSize(NULL, v.len);
+    int rc = -1;
+    if (raw != NULL &&
+        PyBuffer_ToContiguous(PyBytes_AS_STRING(raw), &v, v.len, 'C') == 0) {
+        if (plain) {
+            nd->owner = Py_NewRef(raw);
+            nd->ptr = PyBytes_AS_STRING(raw);
+            nd->len = v.len;
+            rc = WORD_FOUND;
+        } else {
+            rc = items_word(v.format, v.itemsize, v.shape[0], raw, nd);
+        }
+    }
+    Py_XDECREF(raw);
+    PyBuffer_Release(&v);
+    return rc;
+}
+
+/* The bytes a word must hold to equal needle (see above), in nd:
+ * WORD_FOUND, NO_WORD when no word can, or -1 with an exception set. */
+static int needle_word(PyObject *needle, int bytearray_words, text_arg *nd)
+{
+    memset(nd, 0, sizeof(*nd));
+    if (PyBytes_Check(needle) || PyByteArray_Check(needle))
+        return text_from_buffer(needle, nd);
+    if (bytearray_words) {
+        if (text_from_buffer(needle, nd) == 0)
+            return WORD_FOUND;
+        /* As bytearray.__eq__ does: what it cannot view is not its to
+         * judge. */
+        PyErr_Clear();
+    }
+    if (!PyMemoryView_Check(needle))
+        return NO_WORD;
+    return memoryview_word(needle, nd);
+}
+
 typedef struct search_job {
     const char *buf, *needle;
     size_t len, needle_len;
@@ -132,9 +299,11 @@ PyObject *weftpy_search(weftpy_pool *pool, PyObject *const *args,
         text_release(&c);
         return NULL;
     }
-    if (text_from_any(needle, &nd, &n_str, fname) < 0) {
+    int found = c_str ? text_from_any(needle, &nd, &n_str, fname)
+                      : needle_word(needle, PyByteArray_Check(contents), &nd);
+    if (found != WORD_FOUND) {
         text_release(&c);
-        return NULL;
+        return found < 0 ? NULL : PyLong_FromLong(0);
     }
     search_job j = {c.ptr,
                     nd.ptr,

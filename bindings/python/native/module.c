@@ -96,12 +96,17 @@ static PyMethodDef module_methods[] = {
      "when chunksize is None: large first, single items at the end); a "
      "worker takes the GIL once per chunk.  The caller waits with the GIL "
      "released, so functions that release the GIL themselves (hashlib, "
-     "zlib, numpy, weft's kernels) run in parallel.  The first exception "
-     "fn raises is re-raised here with its traceback, and chunks not yet "
-     "started are skipped.  Ctrl-C raises KeyboardInterrupt within a "
-     "fraction of a second and stops the remaining items (items already "
-     "running finish in the background).  May be nested: fn can call "
-     "par_map.\n\n"
+     "zlib, numpy, weft's kernels) run in parallel.  Ctrl-C raises "
+     "KeyboardInterrupt within a fraction of a second and stops the "
+     "remaining items (items already running finish in the background).  "
+     "May be nested: fn can call par_map.\n\n"
+     "Exceptions: once a call of fn raises, items not yet started are "
+     "skipped, and par_map re-raises, with its traceback, the exception "
+     "raised first in time -- not necessarily that of the lowest index, "
+     "which map() would raise: items run concurrently and out of order, "
+     "so when fn fails on several items, which one is reported depends "
+     "on timing, and items before the reported one may never have run.  "
+     "If only one item fails, its exception is the one raised.\n\n"
      "Raises TypeError if fn is not callable or iterable is not iterable, "
      "ValueError if chunksize < 1."},
     {"search", (PyCFunction)(void (*)(void))mod_search, METH_FASTCALL,
@@ -109,8 +114,15 @@ static PyMethodDef module_methods[] = {
      "contents.split().count(needle), in parallel with the GIL released.\n\n"
      "contents is a str (Unicode whitespace, as str.split) or a bytes-like "
      "object: bytes, bytearray, memoryview, mmap... (ASCII whitespace, as "
-     "bytes.split); needle is of the same kind (TypeError otherwise).  "
-     "Nothing is copied."},
+     "bytes.split; contents without a split method count as "
+     "bytes(contents)); needle is of the same kind (TypeError otherwise).  "
+     "Nothing is copied.\n\n"
+     "A word matches when word == needle, exactly as in Python: the words "
+     "of bytes-like contents are bytes (bytearray for bytearray contents), "
+     "so a bytes or bytearray needle matches by its bytes, a memoryview "
+     "item by item (memoryview(array('h', [97])) matches b'a', "
+     "memoryview(array('b', [-1])) does not match b'\\xff'), and other "
+     "buffers (array.array, mmap...) match only bytearray words."},
     {"search_sequential", (PyCFunction)(void (*)(void))mod_search_sequential,
      METH_FASTCALL,
      "search_sequential(contents, needle, /)\n--\n\n"

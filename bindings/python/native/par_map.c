@@ -1,5 +1,5 @@
 /*
- * par_map.c - weft.par_map(fn, iterable, *, chunksize=None).
+ * par_map.c - weft.par_map(fn, iterable, /, *, chunksize=None).
  *
  * The items are materialized once, and the results go straight into a
  * preallocated list.  A tuple is used as is.  A list is read in place, as
@@ -46,6 +46,11 @@
  * Cancellation is checked before every item: the state's own flag, its
  * parents' (a nested par_map stops with the outer one) and the global
  * shutdown flag.
+ *
+ * Errors.  The exception re-raised is the first one recorded, i.e. the
+ * first raised in time, not the one of the lowest index as with map():
+ * finding that one would mean running every item below the failure, which
+ * the cancellation exists to avoid.
  */
 #include <errno.h>
 #include <limits.h>
@@ -395,7 +400,8 @@ static PyObject *pm_finish(pm_state *s)
 
 PyObject *weftpy_par_map(weftpy_pool *pool, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"fn", "iterable", "chunksize", NULL};
+    /* fn and iterable positional-only, as for map(). */
+    static char *kwlist[] = {"", "", "chunksize", NULL};
     PyObject *fn, *iterable, *chunk_obj = Py_None;
     Py_ssize_t chunk;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|$O:par_map", kwlist, &fn,

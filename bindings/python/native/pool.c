@@ -13,7 +13,7 @@
 _Atomic unsigned long weftpy_fork_gen;
 _Atomic int weftpy_shutdown;
 _Thread_local PyThreadState *weftpy_tstate;
-_Thread_local weftpy_pool *weftpy_owner;
+_Thread_local weftpy_owner_id *weftpy_owner;
 static _Thread_local PyGILState_STATE worker_gstate;
 
 /* The relay thread (see relay_spawn); reset in a fork child. */
@@ -26,7 +26,8 @@ static int relay_running;
 static weftpy_pool *registry;
 /* The default pool behind the module-level functions (GIL). */
 static weftpy_pool *default_pool;
-/* Pools being destroyed by a helper thread (see pool_dealloc). */
+/* Pools being destroyed by a helper thread (see pool_dealloc); atexit
+ * waits for them. */
 static _Atomic long deferred_destroys;
 
 PyObject *weftpy_raise_errno(int err, const char *what)
@@ -44,6 +45,24 @@ static void sleep_us(long us)
 {
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
     nanosleep(&ts, NULL);
+}
+
+/* Start a detached helper thread.  Returns 0 or an errno.  Helpers never
+ * run a signal handler meant for the process: they start with every
+ * signal blocked. */
+static int start_helper(void *(*fn)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    int err = pthread_create(&t, &attr, fn, arg);
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return err;
 }
 
 /* ------------------------------------------------------------------ */
@@ -87,7 +106,11 @@ static void atfork_child(void)
     for (weftpy_pool *p = registry; p != NULL; p = p->next) {
         atomic_store_explicit(&p->inflight, 0, memory_order_relaxed);
         p->closing = 0;
+        p->creating = 0; /* a creator that was in weft_pool_create is gone */
     }
+    /* So are the helpers destroying dropped pools (the parent's, leaked
+     * here): atexit must not wait for them. */
+    atomic_store_explicit(&deferred_destroys, 0, memory_order_relaxed);
     /* The relay thread is gone too; what it had queued was for the
      * parent's pools (leaked with them). */
     pthread_mutex_init(&relay_mu, NULL);
@@ -98,30 +121,57 @@ static void atfork_child(void)
 
 static int create_weft_pool(weftpy_pool *self)
 {
+    weftpy_owner_id *id = PyMem_RawMalloc(sizeof(*id));
+    if (id == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
     weft_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.num_threads = self->requested;
     cfg.thread_name = "weft-py";
     cfg.start_handler = worker_start;
     cfg.exit_handler = worker_exit;
-    cfg.handler_arg = self;
+    cfg.handler_arg = id;
     weft_pool *p = NULL;
-    /* With the GIL held: the new workers block in worker_start until we
-     * release it, which is harmless (creation does not wait for them). */
-    int err = weft_pool_create(&cfg, &p);
+    /* Without the GIL: each new worker takes it in worker_start, and if a
+     * later thread cannot be created, weft_pool_create joins the ones that
+     * started -- which would wait forever for a GIL held here.  Others
+     * wanting this pool meanwhile wait for `creating` to drop. */
+    self->creating = 1;
+    int err;
+    Py_BEGIN_ALLOW_THREADS
+    err = weft_pool_create(&cfg, &p);
+    Py_END_ALLOW_THREADS
+    self->creating = 0;
     if (err != 0) {
+        PyMem_RawFree(id);
         weftpy_raise_errno(err, "cannot create a weft pool");
         return -1;
     }
+    id->pool = p;
     self->pool = p;
+    self->owner = id;
     self->fork_gen =
         atomic_load_explicit(&weftpy_fork_gen, memory_order_relaxed);
     return 0;
 }
 
+/* Another thread is creating self's pool without the GIL: wait for it
+ * (GIL held on entry and exit). */
+static void wait_for_creation(weftpy_pool *self)
+{
+    while (self->creating) {
+        Py_BEGIN_ALLOW_THREADS
+        sleep_us(100);
+        Py_END_ALLOW_THREADS
+    }
+}
+
 weft_pool *weftpy_pool_get(weftpy_pool *self)
 {
     weftpy_tls_warm(); /* every call into libweft starts here */
+    wait_for_creation(self);
     if (atomic_load_explicit(&weftpy_shutdown, memory_order_relaxed)) {
         PyErr_SetString(PyExc_RuntimeError,
                         "weft is shut down (the interpreter is exiting)");
@@ -133,8 +183,11 @@ weft_pool *weftpy_pool_get(weftpy_pool *self)
     }
     if (self->pool != NULL &&
         self->fork_gen !=
-            atomic_load_explicit(&weftpy_fork_gen, memory_order_relaxed))
-        self->pool = NULL; /* the parent's: no threads here; leak it */
+            atomic_load_explicit(&weftpy_fork_gen, memory_order_relaxed)) {
+        /* The parent's: no threads here; leak it. */
+        self->pool = NULL;
+        self->owner = NULL;
+    }
     if (self->pool == NULL && create_weft_pool(self) < 0)
         return NULL;
     return self->pool;
@@ -164,10 +217,27 @@ int weftpy_pool_run(weftpy_pool *self, weft_fn fn, void *arg)
 /* Closing                                                             */
 /* ------------------------------------------------------------------ */
 
+/* On one of self's own workers (which must not wait for self's pool). */
+static int on_own_worker(const weftpy_pool *self)
+{
+    return weftpy_tstate != NULL && self->owner != NULL &&
+           weftpy_owner == self->owner;
+}
+
+/* Wait for the work in flight, join the workers and free the pool.  GIL
+ * released: the workers' exit handlers take it one by one to delete their
+ * thread states. */
+static void destroy_owned(weftpy_owner_id *id)
+{
+    weft_pool_destroy(id->pool);
+    /* Every worker has exited: nothing holds id as its weftpy_owner. */
+    PyMem_RawFree(id);
+}
+
 static void *destroy_thread(void *arg)
 {
     weftpy_tls_warm();
-    weft_pool_destroy(arg);
+    destroy_owned(arg);
     atomic_fetch_sub_explicit(&deferred_destroys, 1, memory_order_release);
     return NULL;
 }
@@ -177,12 +247,13 @@ static void *destroy_thread(void *arg)
 static int pool_close_impl(weftpy_pool *self)
 {
     weftpy_tls_warm();
-    if (weftpy_owner == self && weftpy_tstate != NULL) {
+    if (on_own_worker(self)) {
         PyErr_SetString(PyExc_RuntimeError,
                         "a weft.Pool cannot be closed from one of its own "
                         "workers (it would wait for itself)");
         return -1;
     }
+    wait_for_creation(self); /* then there is a pool to destroy */
     if (self->closed) {
         /* Another thread may still be destroying it: closing means
          * "gone when close() returns", for every caller. */
@@ -195,7 +266,9 @@ static int pool_close_impl(weftpy_pool *self)
     }
     self->closed = 1;
     weft_pool *p = self->pool;
+    weftpy_owner_id *id = self->owner;
     self->pool = NULL;
+    self->owner = NULL;
     if (p == NULL ||
         self->fork_gen !=
             atomic_load_explicit(&weftpy_fork_gen, memory_order_relaxed))
@@ -204,9 +277,7 @@ static int pool_close_impl(weftpy_pool *self)
     Py_BEGIN_ALLOW_THREADS
     while (atomic_load_explicit(&self->inflight, memory_order_acquire) != 0)
         sleep_us(100);
-    /* Waits for the work in flight; its workers' exit handlers take the
-     * GIL one by one to delete their thread states. */
-    weft_pool_destroy(p);
+    destroy_owned(id);
     Py_END_ALLOW_THREADS
     self->closing = 0;
     return 0;
@@ -303,34 +374,42 @@ static void pool_dealloc(weftpy_pool *self)
     if (self->weakreflist != NULL)
         PyObject_ClearWeakRefs((PyObject *)self);
     registry_remove(self);
+    int own = on_own_worker(self);
     weft_pool *p = self->pool;
+    weftpy_owner_id *id = self->owner;
     self->pool = NULL;
+    self->owner = NULL;
     if (p != NULL &&
         self->fork_gen ==
             atomic_load_explicit(&weftpy_fork_gen, memory_order_relaxed)) {
-        if (weftpy_owner == self && weftpy_tstate != NULL) {
-            /* The last reference died on one of the pool's own workers,
-             * which cannot wait for its own pool: let a helper thread
-             * destroy it (atexit waits for such helpers). */
-            pthread_t t;
-            pthread_attr_t attr;
-            pthread_attr_init(&attr);
-            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-            atomic_fetch_add_explicit(&deferred_destroys, 1,
-                                      memory_order_relaxed);
-            if (pthread_create(&t, &attr, destroy_thread, p) != 0) {
-                /* No thread: leak the pool rather than deadlock. */
-                atomic_fetch_sub_explicit(&deferred_destroys, 1,
-                                          memory_order_relaxed);
-            }
-            pthread_attr_destroy(&attr);
-        } else {
+        /* Counted before the GIL is released below: an atexit _shutdown
+         * running meanwhile no longer finds this pool in the registry,
+         * but must still wait for it. */
+        atomic_fetch_add_explicit(&deferred_destroys, 1, memory_order_relaxed);
+        if (atomic_load_explicit(&self->inflight, memory_order_acquire) != 0) {
+            /* Spawns queued for the relay point at self without holding a
+             * reference: wait until they are handed over (the relay needs
+             * neither the GIL nor a worker for that). */
             Py_BEGIN_ALLOW_THREADS
             while (atomic_load_explicit(&self->inflight,
                                         memory_order_acquire) != 0)
                 sleep_us(100);
-            weft_pool_destroy(p);
             Py_END_ALLOW_THREADS
+        }
+        /* Dropping a pool does not wait for its work, as dropping a
+         * ThreadPoolExecutor does not: a helper thread destroys it once the
+         * work is done (and on one of its own workers, which cannot wait
+         * for its own pool, there is no other way). */
+        if (start_helper(destroy_thread, id) != 0) {
+            if (!own) {
+                /* No thread: wait here, as close() does. */
+                Py_BEGIN_ALLOW_THREADS
+                destroy_owned(id);
+                Py_END_ALLOW_THREADS
+            }
+            /* On its own worker: leak the pool rather than deadlock. */
+            atomic_fetch_sub_explicit(&deferred_destroys, 1,
+                                      memory_order_release);
         }
     }
     PyTypeObject *tp = Py_TYPE(self);
@@ -471,21 +550,11 @@ static int relay_spawn(weftpy_pool *owner, weft_pool *pool, PyObject *callable)
     item->callable = callable;
     pthread_mutex_lock(&relay_mu);
     if (!relay_running) {
-        /* The relay never runs a signal handler meant for the process. */
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_t t;
-        int err = pthread_create(&t, &attr, relay_main, NULL);
-        pthread_attr_destroy(&attr);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        int err = start_helper(relay_main, NULL);
         if (err != 0) {
             pthread_mutex_unlock(&relay_mu);
             PyMem_RawFree(item);
-            return err == EAGAIN ? EAGAIN : err;
+            return err;
         }
         relay_running = 1;
     }
@@ -514,9 +583,8 @@ static PyObject *pool_spawn(weftpy_pool *self, PyObject *callable)
     Py_INCREF(callable);
     /* Non-blocking, so safe with the GIL held; weft_pool_destroy waits for
      * spawned calls, so close() lets them finish. */
-    int err = weftpy_owner == self && weftpy_tstate != NULL
-                  ? relay_spawn(self, p, callable)
-                  : weft_pool_spawn(p, spawn_job, callable);
+    int err = on_own_worker(self) ? relay_spawn(self, p, callable)
+                                  : weft_pool_spawn(p, spawn_job, callable);
     if (err != 0) {
         Py_DECREF(callable);
         return weftpy_raise_errno(err, "cannot submit work");
@@ -582,7 +650,8 @@ static PyMethodDef pool_methods[] = {
     {"close", (PyCFunction)pool_close, METH_NOARGS,
      "close()\n--\n\n"
      "Wait for the work in flight, then stop and join the workers.  "
-     "Idempotent.  Any later use raises RuntimeError."},
+     "Idempotent.  Any later use raises RuntimeError.  (A pool garbage "
+     "collected without close() does not wait: see Pool.)"},
     {"_spawn", (PyCFunction)pool_spawn, METH_O,
      "_spawn(callable, /)\n--\n\n"
      "Call callable() on a worker and return at once (the base of "
@@ -608,8 +677,11 @@ static PyTypeObject pool_type = {
               "with its own Python thread state.\n\n"
               "Offers the module's functions as methods (par_map, search, "
               "search_sequential, wc, par_sum, par_sort, num_threads).  Use "
-              "it as a context manager, or call close(); a pool that is "
-              "garbage collected is closed then.",
+              "it as a context manager, or call close(), to wait for its "
+              "work and join its threads.  A pool garbage collected without "
+              "being closed does not block (as with ThreadPoolExecutor): "
+              "work already submitted still runs, and its threads exit "
+              "once that is done; interpreter exit waits for them.",
     .tp_new = pool_new,
     .tp_dealloc = (destructor)pool_dealloc,
     .tp_traverse = (traverseproc)pool_traverse,

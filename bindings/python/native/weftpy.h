@@ -13,7 +13,10 @@
  *    waiting for nested work runs other jobs, which may need the GIL);
  *  - every pool is destroyed before the interpreter finalizes (atexit),
  *    because a worker that touches the GIL during finalization would be
- *    terminated by CPython in the middle of weft's worker loop.
+ *    terminated by CPython in the middle of weft's worker loop.  A Pool
+ *    that is garbage collected unclosed does not wait for its work (as
+ *    with ThreadPoolExecutor): a helper thread destroys its weft pool once
+ *    that work is done, and atexit waits for such helpers.
  */
 #ifndef WEFTPY_H
 #define WEFTPY_H
@@ -26,16 +29,26 @@
 
 /* ---- pools (pool.c) ---- */
 
+/* What the workers of one weft pool know it by (their weftpy_owner).  It
+ * lives until they have all exited, which may be after the Pool object is
+ * freed (pool_dealloc), so no later Pool at the same address is mistaken
+ * for theirs. */
+typedef struct weftpy_owner_id {
+    weft_pool *pool;
+} weftpy_owner_id;
+
 typedef struct weftpy_pool {
     PyObject_HEAD
     weft_pool *pool;        /* NULL until first use, and once closed */
+    weftpy_owner_id *owner; /* with `pool`: its workers' weftpy_owner */
     unsigned requested;     /* threads asked for; 0: weft's default */
     unsigned long fork_gen; /* weftpy_fork_gen when `pool` was created */
     int closed;
-    int closing; /* close() is destroying the weft pool */
+    int closing;  /* close() is destroying the weft pool */
+    int creating; /* a thread is creating it, with the GIL released */
     /* Uses of `pool` begun with the GIL held and ended without it
-     * (weft_pool_run calls, spawns queued for the relay); close() waits
-     * for them before destroying. */
+     * (weft_pool_run calls, spawns queued for the relay); close() and
+     * dealloc wait for them before destroying. */
     _Atomic long inflight;
     /* Registry of live pools, so that atexit can destroy them all (GIL). */
     struct weftpy_pool *prev, *next;
@@ -53,8 +66,8 @@ extern _Atomic int weftpy_shutdown;
 /* On a worker of one of our pools: its own thread state (not owned by the
  * code running now; save/restore it around GIL use).  NULL elsewhere. */
 extern _Thread_local PyThreadState *weftpy_tstate;
-/* On a worker of one of our pools: that pool's object (identity only). */
-extern _Thread_local weftpy_pool *weftpy_owner;
+/* On a worker of one of our pools: that pool's owner id (identity only). */
+extern _Thread_local weftpy_owner_id *weftpy_owner;
 
 int weftpy_pool_init_type(PyObject *module);
 /* The module's default pool (created on first use); borrowed; NULL with

@@ -5,10 +5,12 @@ thread per CPU, or ``WEFT_NUM_THREADS``) and release the GIL while native
 work runs, so both weft's workers and the caller's other Python threads
 use every core:
 
-* ``par_map(fn, iterable, *, chunksize=None)``: ``list(map(fn, iterable))``
-  in parallel chunks; pays off when ``fn`` releases the GIL (hashlib, zlib,
-  numpy, I/O, weft's own kernels).
-* ``search(contents, needle)`` / ``search_sequential``:
+* ``par_map(fn, iterable, /, *, chunksize=None)``: ``list(map(fn,
+  iterable))`` in parallel chunks; pays off when ``fn`` releases the GIL
+  (hashlib, zlib, numpy, I/O, weft's own kernels).  If calls raise, the
+  exception re-raised is the first raised in time, not necessarily the
+  lowest index's.
+* ``search(contents, needle, /)`` / ``search_sequential``:
   ``contents.split().count(needle)`` for ``str`` or bytes-like contents.
 * ``wc(data)``, ``par_sum(buffer)``, ``par_sort(buffer)``: kernels over
   bytes and typed buffers (array.array, numpy).

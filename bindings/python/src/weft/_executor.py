@@ -19,9 +19,11 @@ class Executor(_cf.Executor):
     ``submit`` returns a standard ``concurrent.futures.Future``; ``map``
     accepts ``chunksize`` (items per submitted task, as for
     ``ProcessPoolExecutor``); ``shutdown(wait=True, *, cancel_futures=False)``
-    and the context manager behave as for ``ThreadPoolExecutor``.  As with
-    threads, a call only runs in parallel with others while it releases the
-    GIL.
+    and the context manager behave as for ``ThreadPoolExecutor``, and so
+    does dropping the last reference without shutdown: that does not wait,
+    the calls already submitted still run and their futures resolve, and
+    interpreter exit waits for them.  As with threads, a call only runs in
+    parallel with others while it releases the GIL.
     """
 
     def __init__(self, max_workers=None):

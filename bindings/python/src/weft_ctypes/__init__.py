@@ -33,6 +33,7 @@ import collections
 import ctypes
 import ctypes.util
 import os
+import struct
 import sys
 import threading
 
@@ -277,6 +278,8 @@ def _is_buffer(obj):
         memoryview(obj).release()
     except TypeError:
         return False
+    except (ValueError, BufferError):
+        pass  # an exporter that refuses for now (a closed mmap) is one still
     return True
 
 
@@ -293,6 +296,76 @@ def _text_kind(obj, fname):
 # Kernels
 
 
+# Bytes needles.  contents.split().count(needle) compares every word with
+# the needle by ==, which for bytes-like objects is not a comparison of raw
+# bytes (the extension's kernels.c does the same, in C):
+#  - the words of bytearray contents are bytearrays, and bytearray.__eq__
+#    compares raw bytes with anything that exports a contiguous buffer;
+#  - the words of any other contents are bytes (memoryview and mmap have no
+#    split(): they are taken as bytes(contents)), and bytes.__eq__ accepts
+#    only bytes and bytearray; array.array, mmap, ctypes arrays compare
+#    unequal to bytes;
+#  - a memoryview that bytearray.__eq__ could not take, or any memoryview
+#    against bytes, compares item by item, its items unpacked with struct:
+#    memoryview(array('h', [97])) == b"a", memoryview(array('b', [-1])) !=
+#    b"\xff", and a 'c' view (items are bytes, not ints) equals no bytes.
+# So the needle comes down to the one byte string a word must hold, or none.
+
+
+def _byte_value(value):
+    """The byte b with value == b, or None (struct unpacks ints, bools,
+    floats and bytes; only the first three can equal an int)."""
+    if (isinstance(value, (int, float)) and 0 <= value <= 255
+            and value == int(value)):
+        return int(value)
+    return None
+
+
+def _items_word(view):
+    """A one-dimensional memoryview's items as bytes, if each equals a
+    byte, as memoryview.__eq__ compares them; else None."""
+    try:
+        unpacker = struct.Struct(view.format)
+    except struct.error:  # memoryview.__eq__: not equal
+        return None
+    if unpacker.size > view.itemsize:  # fails there too: not equal
+        return None
+    raw = view.tobytes()
+    word = bytearray()
+    for i in range(view.shape[0]):
+        try:
+            values = unpacker.unpack_from(raw, i * view.itemsize)
+        except struct.error:
+            return None
+        # A single value stands for itself; a tuple equals no int.
+        byte = _byte_value(values[0]) if len(values) == 1 else None
+        if byte is None:
+            return None
+        word.append(byte)
+    return bytes(word)
+
+
+def _needle_word(needle, bytearray_words):
+    """The bytes a word must hold to equal needle, or None when no word
+    can (see above)."""
+    if isinstance(needle, (bytes, bytearray)):
+        return needle
+    if not bytearray_words and not isinstance(needle, memoryview):
+        return None
+    try:
+        view = memoryview(needle)
+    except Exception:  # noqa: BLE001 - as bytearray.__eq__: not equal
+        return None  # (a released memoryview, a closed mmap...)
+    with view:
+        if bytearray_words and view.c_contiguous:
+            return needle
+        if not isinstance(needle, memoryview) or view.ndim != 1:
+            return None
+        if view.format in ("B", "@B"):
+            return needle if view.c_contiguous else view.tobytes()
+        return _items_word(view)
+
+
 def _search(contents, needle, fn, fname):
     is_str = _text_kind(contents, fname)
     if isinstance(needle, str) != is_str or (not is_str and not _is_buffer(needle)):
@@ -302,23 +375,33 @@ def _search(contents, needle, fn, fname):
                         f"contents are {ckind}, not '{type(needle).__name__}'")
     count = ctypes.c_uint64()
     _warm()
-    with _Text(contents) as c, _Text(needle) as n:
-        err = fn(c.ptr, c.len, n.ptr, n.len,
-                 _TEXT_UTF8 if is_str else _TEXT_BYTES, ctypes.byref(count))
+    with _Text(contents) as c:
+        word = needle if is_str else _needle_word(
+            needle, isinstance(contents, bytearray))
+        if word is None:
+            return 0
+        with _Text(word) as n:
+            err = fn(c.ptr, c.len, n.ptr, n.len,
+                     _TEXT_UTF8 if is_str else _TEXT_BYTES,
+                     ctypes.byref(count))
     _check(err, fname)
     return count.value
 
 
-def search(contents, needle):
+def search(contents, needle, /):
     """contents.split().count(needle), in parallel with the GIL released.
 
     contents: str (Unicode whitespace) or bytes-like (ASCII whitespace);
-    needle: of the same kind, else TypeError.
+    needle: of the same kind, else TypeError.  Words equal the needle as
+    == says: for bytes-like contents the words are bytes (bytearray for a
+    bytearray), so a bytes or bytearray needle matches by its bytes, a
+    memoryview item by item (memoryview(array('b', [-1])) is not b"\\xff"),
+    and other buffers (array.array, mmap) match only bytearray words.
     """
     return _search(contents, needle, _weft_search, "search")
 
 
-def search_sequential(contents, needle):
+def search_sequential(contents, needle, /):
     """Like search, on the calling thread only (without the GIL)."""
     return _search(contents, needle, _weft_search_sequential,
                    "search_sequential")
@@ -328,7 +411,7 @@ WcCounts = collections.namedtuple("WcCounts", "lines words bytes")
 WcCounts.__doc__ = "wc(data) result: (lines, words, bytes), as LC_ALL=C wc."
 
 
-def wc(data):
+def wc(data, /):
     """WcCounts(lines, words, bytes) of data, as ``LC_ALL=C wc`` counts.
 
     data: bytes-like, or str (counted as its UTF-8 encoding).
@@ -385,7 +468,7 @@ def _typed_view(obj, writable, fname):
     return _View(obj, flags)
 
 
-def par_sum(buffer):
+def par_sum(buffer, /):
     """Sum of a C-contiguous buffer of numbers, in parallel (see weft.par_sum:
     exact int for integers; float summed in a fixed order for floats)."""
     out = _SumResultC()
@@ -399,7 +482,7 @@ def par_sum(buffer):
     return (out.hi << 64) + out.lo
 
 
-def par_sort(buffer):
+def par_sort(buffer, /):
     """Sort a writable one-dimensional buffer of numbers in place, in
     parallel (see weft.par_sort); returns None."""
     _warm()
@@ -510,19 +593,28 @@ def _body_function(state):
     return body
 
 
-def par_map(fn, iterable, *, chunksize=None, out=None):
+def par_map(fn, iterable, /, *, chunksize=None, out=None):
     """list(map(fn, iterable)) on libweft.so's workers.
 
     With a Python callable: the same answers and errors as weft.par_map
-    (first exception re-raised with its traceback, Ctrl-C stops the rest).
+    (Ctrl-C stops the rest).  Once a call raises, chunks not yet started
+    are skipped, and the exception re-raised (with its traceback) is the
+    one raised first in time -- not necessarily that of the lowest index,
+    as map() would raise: items run concurrently, so when several fail,
+    which one is reported depends on timing, and items before it may never
+    have run.
 
     With a native callback -- a ctypes function pointer taking and
     returning c_double or c_int64, or a raw C function address (then
     ``out`` must be given) -- ``iterable`` is a float64 or int64 buffer and
     the results go to ``out`` (a writable buffer of the same type and
     length, or a new array.array), which is returned; the loop runs in C,
-    in parallel, without the GIL.
+    in parallel, without the GIL.  ``chunksize`` is checked as for a
+    Python callable (an int >= 1, or None), but the C loop sizes its own
+    chunks.
     """
+    # Checked first, for every kind of fn, as weft.par_map does.
+    size = _chunksize(chunksize)
     native = out is not None or (isinstance(fn, ctypes._CFuncPtr)
                                  and not isinstance(iterable, str)
                                  and _is_buffer(iterable))
@@ -530,7 +622,6 @@ def par_map(fn, iterable, *, chunksize=None, out=None):
         return _par_map_native(fn, iterable, out)
     if not callable(fn):
         raise TypeError(f"'{type(fn).__name__}' object is not callable")
-    size = _chunksize(chunksize)
     items = iterable if isinstance(iterable, tuple) else list(iterable)
     n = len(items)
     if n == 0:
