@@ -87,13 +87,15 @@ static void pool_creation(void)
     TEST_PASS("pool creation fails cleanly at every allocation and thread");
 }
 
-/* Scope spawns whose allocation fails run inline: all tasks still run. */
+/* Scope spawns whose allocation fails run inline: all tasks still run,
+ * each once (a run count per task). */
 static _Atomic long tasks_run;
+static _Atomic unsigned char *task_runs;
 
 static void leaf(weft_scope *s, void *arg)
 {
     (void)s;
-    (void)arg;
+    atomic_fetch_add((_Atomic unsigned char *)arg, 1);
     atomic_fetch_add(&tasks_run, 1);
 }
 
@@ -101,22 +103,56 @@ static void spawner(weft_scope *s, void *arg)
 {
     long n = *(long *)arg;
     for (long i = 0; i < n; i++)
-        weft_spawn(s, leaf, NULL);
+        weft_spawn(s, leaf, (void *)&task_runs[i]);
 }
 
+static void scope_run_spawner(void *arg)
+{
+    weft_scope_run(spawner, arg);
+}
+
+/* Every allocation a scope run makes, failed in turn: k = 1, 2, ... until
+ * a run with the kth allocation armed makes fewer than k (no failure).
+ * The spawns allocate task records (fewer once the workers' caches of
+ * finished records fill) and may grow the deque; each failed record runs
+ * its task inline.  Every run must run all n tasks, each once. */
 static void scope_spawns(weft_pool *pool)
 {
-    (void)pool;
-    long n = 2000;
-    for (long long k = 1; k <= 60; k += 3) {
+    long n = (long)test_scaled(1000, 300);
+    /* A run makes at most about n allocations: many more points mean a
+     * countdown that never runs out. */
+    const long long max_k = 4 * (long long)n + 1000;
+    long long points = 0;
+    task_runs = calloc((size_t)n, 1);
+    CHECK(task_runs != NULL);
+    for (long long k = 1;; k++) {
+        CHECK(k <= max_k);
         long long a0 = weft__debug_fail_alloc_after(0);
+        long long t0 = weft__debug_fail_thread_after(0);
         atomic_store(&tasks_run, 0);
+        memset((void *)task_runs, 0, (size_t)n);
         weft__debug_fail_alloc_after(k);
-        weft_scope_run(spawner, &n);
-        count_injected(a0, weft__debug_fail_thread_after(0));
+        if (pool != NULL)
+            CHECK_EQ(weft_pool_run(pool, scope_run_spawner, &n), 0);
+        else
+            weft_scope_run(spawner, &n);
+        long long fired = weft__debug_fail_alloc_after(0) - a0;
+        count_injected(a0, t0);
         CHECK_EQ(atomic_load(&tasks_run), n);
+        for (long i = 0; i < n; i++)
+            if (atomic_load(&task_runs[i]) != 1) {
+                fprintf(stderr, "k=%lld: task %ld ran %d times\n", k, i,
+                        (int)atomic_load(&task_runs[i]));
+                exit(1);
+            }
+        if (fired == 0)
+            break;
+        points++;
     }
-    TEST_PASS("scope spawns whose allocation fails still run, once each");
+    free((void *)task_runs);
+    printf("  scope of %ld spawns (%s): %lld allocation failure points\n", n,
+           pool != NULL ? "on a worker" : "from outside", points);
+    CHECK(points >= 1);
 }
 
 /* Deque growth failures: the join runs its halves sequentially. */
@@ -213,7 +249,9 @@ int main(void)
     weft_pool *pool;
     weft_config cfg = {.num_threads = 3};
     CHECK_EQ(weft_pool_create(&cfg, &pool), 0);
+    scope_spawns(NULL); /* the default pool */
     scope_spawns(pool);
+    TEST_PASS("scope spawns whose allocation fails still run, once each");
     CHECK_EQ(weft_pool_run(pool, grow_failures, NULL), 0);
     TEST_PASS("deque growth failures: joins run sequentially, nothing lost");
     CHECK_EQ(weft_pool_run(pool, reduce_failures, NULL), 0);
@@ -221,5 +259,6 @@ int main(void)
     spawn_failures(pool);
     weft_pool_destroy(pool);
     printf("  faults injected: %ld\n", atomic_load(&injected_total));
+    printf("weft-total faults %ld\n", atomic_load(&injected_total));
     return 0;
 }

@@ -164,6 +164,7 @@ int main(void)
     run(3, n, seed++);
     printf("  %lld deque operations (pushes + takes), every item once\n",
            10 * n);
+    printf("weft-total deque_ops %lld\n", 10 * n);
     TEST_PASS("deque stress: every item taken exactly once");
     return 0;
 }

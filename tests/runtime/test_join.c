@@ -10,6 +10,10 @@
 #include "weft.h"
 #include "weft/inline.h"
 
+/* Jobs and loop bodies whose runs were counted and checked (for the
+ * weft-total line). */
+static _Atomic long long tasks_checked;
+
 static long fib_seq(int n)
 {
     return n < 2 ? n : fib_seq(n - 1) + fib_seq(n - 2);
@@ -151,6 +155,7 @@ static void thread_index(void)
     for (int i = 0; i < 64; i++)
         total += atomic_load(&s.hits[i]);
     CHECK_EQ(total, 100000);
+    atomic_fetch_add(&tasks_checked, 100000);
     weft_pool_destroy(pool);
     TEST_PASS("weft_current_thread_index");
 }
@@ -189,6 +194,7 @@ static void stolen_and_sleeping(void)
     deep d = {8, &count};
     CHECK_EQ(weft_pool_run(pool, deep_join, &d), 0);
     CHECK_EQ(atomic_load(&count), (1 << 9) - 1);
+    atomic_fetch_add(&tasks_checked, (1 << 9) - 1);
     weft_pool_destroy(pool);
     TEST_PASS("joins with blocking leaves (steals, sleeping joiners)");
 }
@@ -317,6 +323,7 @@ static void job_above_b(void)
             CHECK_EQ(weft_pool_run(pool, above_run, &c), 0);
             CHECK_EQ(atomic_load(&c.tasks), 1000);
             CHECK_EQ(atomic_load(&c.bs), 1000);
+            atomic_fetch_add(&tasks_checked, 2000);
             weft_pool_destroy(pool);
         }
     TEST_PASS("a job spawned above b is run, not mistaken for b");
@@ -331,5 +338,6 @@ int main(void)
     thread_index();
     stolen_and_sleeping();
     halves_concurrently();
+    printf("weft-total tasks %lld\n", (long long)atomic_load(&tasks_checked));
     return 0;
 }

@@ -8,6 +8,10 @@
 #include "harness.h"
 #include "weft.h"
 
+/* Loop bodies (indices) whose single run was checked (for the weft-total
+ * line). */
+static _Atomic long long tasks_checked;
+
 typedef struct cover {
     _Atomic uint8_t *hits;
     size_t begin, end, grain;
@@ -48,6 +52,7 @@ static void check_cover(size_t begin, size_t end, size_t grain)
         }
     if (n == 0)
         CHECK_EQ(atomic_load(&c.calls), 0);
+    atomic_fetch_add(&tasks_checked, (long long)n);
     free(c.hits);
 }
 
@@ -189,6 +194,8 @@ static void reduces(void *unused)
             CHECK_EQ(sp.first, 3);
             CHECK_EQ(sp.last, (long long)(2 + n));
         }
+        /* Each index once, in order. */
+        atomic_fetch_add(&tasks_checked, (long long)n);
     }
     big bz, bg;
     memset(&bz, 0, sizeof(bz));
@@ -250,5 +257,6 @@ int main(void)
         "parallel_reduce: exact sums, left-to-right order, big accumulators");
     reversed();
     reduce_errors();
+    printf("weft-total tasks %lld\n", (long long)atomic_load(&tasks_checked));
     return 0;
 }

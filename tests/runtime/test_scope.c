@@ -20,6 +20,8 @@ typedef struct node {
 } node;
 
 static _Atomic long *g_count;
+/* Tasks whose runs were counted and checked (for the weft-total line). */
+static _Atomic long long tasks_checked;
 
 /* Each task spawns `fanout` children until depth 0.  The task argument
  * packs the depth into a small heap-free form: a pointer to a static
@@ -81,11 +83,13 @@ static void million(void *unused)
     int depth = test_scaled(1000000, 1000) >= 1000000 ? 10 : 6;
     weft_scope_run(tree_root, &depths[depth]);
     CHECK_EQ(atomic_load(&count), tree_size(depth));
+    atomic_fetch_add(&tasks_checked, tree_size(depth));
 
     atomic_store(&count, 0);
     flat_arg f = {test_scaled(1000000, 20000)};
     weft_scope_run(flat_root, &f);
     CHECK_EQ(atomic_load(&count), f.n);
+    atomic_fetch_add(&tasks_checked, f.n);
 }
 
 /* Nested scopes: the inner one finishes before the outer body goes on. */
@@ -130,6 +134,7 @@ static void nested(void)
     atomic_init(&n.order_ok, 1);
     weft_scope_run(outer_body, &n);
     CHECK_EQ(atomic_load(&n.inner_done), 2000);
+    atomic_fetch_add(&tasks_checked, 2000);
     CHECK(atomic_load(&n.order_ok));
     TEST_PASS("nested scopes");
 }
@@ -170,6 +175,7 @@ static void spawn_from_outside(void)
     atomic_init(&o.count, 0);
     weft_scope_run(outside_body, &o);
     CHECK_EQ(atomic_load(&o.count), 1000);
+    atomic_fetch_add(&tasks_checked, 1000);
     weft_spawn(NULL, count_task, &o); /* ignored */
     weft_scope_run(NULL, NULL);       /* ignored */
     TEST_PASS("spawn from a thread outside the pool; NULL arguments ignored");
@@ -192,5 +198,6 @@ int main(void)
     TEST_PASS("a million tasks, as a tree and flat (1/2/8 workers)");
     nested();
     spawn_from_outside();
+    printf("weft-total tasks %lld\n", (long long)atomic_load(&tasks_checked));
     return 0;
 }
