@@ -287,7 +287,8 @@ WEFT_API uint64_t weft_nqueens(unsigned n);
 WEFT_API uint64_t weft_nqueens_sequential(unsigned n);
 
 /* C = A * B for n x n row-major doubles, blocked and recursive.  C must
- * not overlap A or B.  Returns 0, EINVAL or ENOMEM. */
+ * not overlap A or B.  Allocates nothing.  Returns 0, or EINVAL (a NULL
+ * matrix with n > 0, n * n * sizeof(double) overflowing, or overlap). */
 WEFT_API int weft_matmul(size_t n, const double *a, const double *b, double *c);
 WEFT_API int weft_matmul_sequential(size_t n, const double *a, const double *b,
                                     double *c);
