@@ -194,7 +194,11 @@ static double float_sum(const void *data, size_t n, weft_dtype type, bool par)
 static int sum_check(const void *data, size_t n, weft_dtype type,
                      const weft_sum_result *out)
 {
-    if (out == NULL || (data == NULL && n > 0) || weft_dtype_size(type) == 0)
+    size_t bytes;
+    /* n elements must fit in the address space, as every kernel checks:
+     * a larger n cannot describe real memory. */
+    if (out == NULL || (data == NULL && n > 0) || weft_dtype_size(type) == 0 ||
+        !weft__kmul(n, weft_dtype_size(type), &bytes))
         return EINVAL;
     return 0;
 }

@@ -191,7 +191,8 @@ typedef struct weft_sum_result {
  * summed in blocks of a fixed size, then pairwise in a fixed tree, so the
  * result depends only on the data, never on the number of threads or on
  * stealing: repeated runs give the same bits, and so does the sequential
- * twin.  Returns 0 or EINVAL.
+ * twin.  Returns 0 or EINVAL (out NULL, data NULL with n > 0, an unknown
+ * type, or n * element size beyond SIZE_MAX).
  */
 WEFT_API int weft_sum(const void *data, size_t n, weft_dtype type,
                       weft_sum_result *out);
