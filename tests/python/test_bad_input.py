@@ -195,12 +195,7 @@ class IterOverridden(list):
         return iter([10, -20])
 
 
-@pytest.mark.parametrize("mod", [
-    pytest.param(weft, id="weft", marks=pytest.mark.xfail(
-        strict=True, reason="bug: weft.par_map reads a list subclass's "
-        "storage directly, ignoring an overridden __iter__ (list(map(...)) "
-        "does not)")),
-    pytest.param(weft_ctypes, id="weft_ctypes")])
+@pytest.mark.parametrize("mod", MODS)
 def test_par_map_list_subclass_with_own_iter(mod):
     data = IterOverridden([1, 2, 3])
     assert mod.par_map(abs, data) == list(map(abs, data)) == [10, 20]
@@ -561,11 +556,7 @@ CLOSED_CALLS = {
 }
 
 
-@pytest.mark.parametrize("method", [
-    pytest.param(m, marks=pytest.mark.xfail(
-        strict=True, reason="bug: Pool.search_sequential still runs on a "
-        "closed pool (close(): 'Any later use raises RuntimeError')"))
-    if m == "search_sequential" else m for m in CLOSED_CALLS])
+@pytest.mark.parametrize("method", list(CLOSED_CALLS))
 def test_closed_pool(method):
     p = weft.Pool(1)
     p.close()
@@ -686,10 +677,6 @@ def test_ctypes_native_callback_errors():
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-@pytest.mark.xfail(strict=True, reason="bug: a ctypes callback that raises "
-                   "cannot report it: ctypes prints 'Exception ignored on "
-                   "calling ctypes callback function' and par_map returns "
-                   "garbage (e.g. [0.0, 5e-324]) instead of raising")
 def test_ctypes_native_callback_raises():
     def fn(x):
         raise Boom("in a native callback")

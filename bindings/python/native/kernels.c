@@ -276,6 +276,12 @@ PyObject *weftpy_search(weftpy_pool *pool, PyObject *const *args,
                         Py_ssize_t nargs, int sequential)
 {
     const char *fname = sequential ? "search_sequential" : "search";
+    /* search_sequential runs on the calling thread, but a closed Pool
+     * refuses every use, as its other methods do. */
+    if (pool != NULL && pool->closed) {
+        PyErr_SetString(PyExc_RuntimeError, "the weft.Pool is closed");
+        return NULL;
+    }
     if (nargs != 2) {
         PyErr_Format(PyExc_TypeError,
                      "%s() takes exactly 2 arguments (%zd given)", fname,

@@ -427,7 +427,7 @@ PyObject *weftpy_par_map(weftpy_pool *pool, PyObject *args, PyObject *kwds)
         return NULL;
     } else if (PyTuple_CheckExact(iterable)) {
         seq = Py_NewRef(iterable);
-    } else if (PyList_Check(iterable)) {
+    } else if (PyList_CheckExact(iterable)) {
         seq = Py_NewRef(iterable);
         live_list = 1;
     } else {

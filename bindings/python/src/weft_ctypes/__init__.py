@@ -532,7 +532,68 @@ def _native_address(fn, restype, fname):
                     f"pointer or an int address, not '{type(fn).__name__}'")
 
 
+def _python_backed(fn):
+    """Is fn a ctypes callback made from a Python callable (CFUNCTYPE(...)
+    (f))?  ctypes keeps the thunk that enters Python in _objects."""
+    objs = getattr(fn, "_objects", None)
+    return isinstance(objs, dict) and any(
+        type(o).__name__ == "CThunkObject" for o in objs.values())
+
+
+# ctypes cannot pass an exception out of a callback: it reports it through
+# sys.unraisablehook ("Exception ignored on calling ctypes callback
+# function") and the callback returns 0.  While native par_map calls with
+# Python-backed callbacks run, a hook catches those reports for them, so
+# the caller gets the exception instead of garbage results.  A report is
+# given to every such call running at that moment (which one's callback
+# raised cannot be told apart).
+_cb_lock = threading.Lock()
+_cb_calls = []  # one list per running call: the exceptions caught for it
+_cb_prev_hook = None
+
+
+def _callback_hook(unraisable):
+    if unraisable.err_msg.startswith("Exception ignored on calling ctypes "
+                                     "callback function"):
+        with _cb_lock:
+            for caught in _cb_calls:
+                caught.append(unraisable.exc_value)
+            handled = bool(_cb_calls)
+        if handled:
+            return
+    (_cb_prev_hook or sys.__unraisablehook__)(unraisable)
+
+
+class _CatchCallbackErrors:
+    def __enter__(self):
+        global _cb_prev_hook
+        self.caught = []
+        with _cb_lock:
+            if not _cb_calls:
+                _cb_prev_hook = sys.unraisablehook
+                sys.unraisablehook = _callback_hook
+            _cb_calls.append(self.caught)
+        return self.caught
+
+    def __exit__(self, *exc):
+        with _cb_lock:
+            _cb_calls.remove(self.caught)
+            if not _cb_calls and sys.unraisablehook is _callback_hook:
+                sys.unraisablehook = _cb_prev_hook
+        return False
+
+
 def _par_map_native(fn, data, out):
+    if _python_backed(fn):
+        with _CatchCallbackErrors() as caught:
+            result = _par_map_native_call(fn, data, out)
+        if caught:
+            raise caught[0]
+        return result
+    return _par_map_native_call(fn, data, out)
+
+
+def _par_map_native_call(fn, data, out):
     _warm()
     with _typed_view(data, False, "par_map") as vin:
         dtype = _dtype(vin, "par_map")
@@ -611,7 +672,9 @@ def par_map(fn, iterable, /, *, chunksize=None, out=None):
     length, or a new array.array), which is returned; the loop runs in C,
     in parallel, without the GIL.  ``chunksize`` is checked as for a
     Python callable (an int >= 1, or None), but the C loop sizes its own
-    chunks.
+    chunks.  A ctypes callback made from a Python function works too (each
+    call takes the GIL); if it raises, the exception is raised here once
+    the loop is done.
     """
     # Checked first, for every kind of fn, as weft.par_map does.
     size = _chunksize(chunksize)
