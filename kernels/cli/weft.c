@@ -178,12 +178,20 @@ static int cmd_wc(const wc_opts *o, char **files, int nfiles)
     for (int i = 0; i < (nfiles == 0 ? 1 : nfiles); i++) {
         const char *name = nfiles == 0 ? NULL : files[i];
         bool is_stdin = name == NULL || strcmp(name, "-") == 0;
+        if (name != NULL && *name == '\0') {
+            /* GNU wc's words; the file adds nothing, not even a line. */
+            fflush(stdout);
+            fputs("weft: invalid zero-length file name\n", stderr);
+            status = 1;
+            continue;
+        }
         wc_input in = {WEFT_WC_STATE_INIT};
         int err;
         cli_status st = cli_process(is_stdin ? NULL : name, wc_whole,
                                     wc_consume, &in, &err);
         if (st != CLI_OK) {
-            report(name != NULL ? name : "-", err);
+            /* GNU wc calls an implicit standard input so; "-" stays. */
+            report(name != NULL ? name : "standard input", err);
             status = 1;
             if (st == CLI_OPEN_FAILED)
                 continue;
@@ -288,24 +296,42 @@ static void run_job(void *arg)
         j->status = cmd_search(j->needle, j->mode, j->files, j->nfiles);
 }
 
-/* getopt_long with our own messages, in GNU's words. */
+/* The long option whose value getopt_long reported in optopt. */
+static const char *long_name(const struct option *longopts, int val)
+{
+    for (const struct option *o = longopts; o->name != NULL; o++)
+        if (o->val == val)
+            return o->name;
+    return NULL;
+}
+
+/* getopt_long with our own messages, in GNU's words.  For a long option
+ * getopt sets optopt to the option's value (0 if unknown), so whether the
+ * offending argument was long is read from the argument itself. */
 static int next_opt(int argc, char **argv, const char *shortopts,
                     const struct option *longopts)
 {
     int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+    if (c != '?' && c != ':')
+        return c;
+    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    const char *name = strncmp(arg, "--", 2) == 0 && optopt != 0
+                           ? long_name(longopts, optopt)
+                           : NULL;
     if (c == '?') {
-        if (optopt != 0)
+        if (name != NULL)
+            fprintf(stderr, "weft: option '--%s' doesn't allow an argument\n",
+                    name);
+        else if (optopt != 0)
             fprintf(stderr, "weft: invalid option -- '%c'\n", optopt);
         else
-            fprintf(stderr, "weft: unrecognized option '%s'\n",
-                    argv[optind - 1]);
-    } else if (c == ':') {
-        if (optopt != 0)
+            fprintf(stderr, "weft: unrecognized option '%s'\n", arg);
+    } else {
+        if (name != NULL)
+            fprintf(stderr, "weft: option '--%s' requires an argument\n", name);
+        else
             fprintf(stderr, "weft: option requires an argument -- '%c'\n",
                     optopt);
-        else
-            fprintf(stderr, "weft: option '%s' requires an argument\n",
-                    argv[optind - 1]);
     }
     return c;
 }
