@@ -25,8 +25,14 @@
 #define WEFT__DEFAULT_STACK ((size_t)64 << 20)
 /* Below this much free stack, a waiting worker stops stealing. */
 #define WEFT__STACK_RESERVE ((size_t)256 << 10)
-/* Passes over all victims while steals keep losing CAS races. */
+/* Passes over the victims while steals keep losing CAS races. */
 #define WEFT__STEAL_RETRY_PASSES 4
+/* Victims tried per pass, from a random one on.  A full pass costs O(n);
+ * with thousands of workers, n idle workers each spinning through full
+ * passes cost O(n^2) (weft -j 4096 took 13 s to start on 2 cores).  Work
+ * anywhere is still found within a few rounds (the start is random), and
+ * a worker looks at every deque before it sleeps (sleep.c). */
+#define WEFT__STEAL_SAMPLE 32
 
 __thread weft__worker *weft__tls_worker;
 _Atomic unsigned long weft__fork_generation;
@@ -66,7 +72,8 @@ static weft__job *steal_from_others(weft__worker *w, weft__worker **victim)
         bool contended = false;
         unsigned start =
             (unsigned)(((xorshift64star(&w->rng) >> 32) * (uint64_t)n) >> 32);
-        for (unsigned i = 0; i < n; i++) {
+        unsigned tries = n < WEFT__STEAL_SAMPLE ? n : WEFT__STEAL_SAMPLE;
+        for (unsigned i = 0; i < tries; i++) {
             unsigned v = start + i < n ? start + i : start + i - n;
             if (v == w->index)
                 continue;
