@@ -7,7 +7,8 @@
  *   weft_bench_kernels sum|scan [log2 n] [runs]    doubles
  *
  * Each figure is the median of `runs` timed calls (default 5) after one
- * warm-up, on data already in memory (files are read into a buffer
+ * warm-up round, the sequential twin and the pools interleaved round by
+ * round, on data already in memory (files are read into a buffer
  * first, so page faults are not timed).  Pools of 1 and of every size
  * from 2 to the CPU count are created up front.
  */
@@ -46,24 +47,23 @@ typedef struct bench {
 
 static int g_runs = 5;
 
-/* Median seconds of fn in pool (NULL: on this thread, for the twins). */
-static double time_in(weft_pool *pool, const bench *b)
+/* One timed call of b in pool (NULL: on this thread, for the twins). */
+static double time_once(weft_pool *pool, const bench *b)
 {
-    double t[64];
-    int runs = g_runs > 64 ? 64 : g_runs;
-    for (int r = -1; r < runs; r++) {
-        if (b->reset != NULL)
-            b->reset(b->arg);
-        double t0 = now();
-        if (pool != NULL)
-            weft_pool_run(pool, b->fn, b->arg);
-        else
-            b->fn(b->arg);
-        if (r >= 0)
-            t[r] = now() - t0;
-    }
-    qsort(t, (size_t)runs, sizeof(double), cmp_d);
-    return t[runs / 2];
+    if (b->reset != NULL)
+        b->reset(b->arg);
+    double t0 = now();
+    if (pool != NULL)
+        weft_pool_run(pool, b->fn, b->arg);
+    else
+        b->fn(b->arg);
+    return now() - t0;
+}
+
+static double median_of(double *t, int n)
+{
+    qsort(t, (size_t)n, sizeof(double), cmp_d);
+    return t[n / 2];
 }
 
 static weft_pool *pools[65];
@@ -85,25 +85,40 @@ static void make_pools(void)
 }
 
 /* Prints: name, the twin's time, then each pool size's time and its
- * speedup over the 1-worker pool. */
+ * speedup over the 1-worker pool.  The twin and the pools are timed in
+ * rounds, one call each per round in an order that rotates, after a
+ * warm-up round: the machine's drift hits them alike, so the ratios are
+ * taken side by side.  Medians. */
 static void report(const bench *seq, const bench *par, double bytes)
 {
+    enum { MAXP = 65 };
+    static double t[MAXP][64];
+    int runs = g_runs > 64 ? 64 : g_runs;
+    unsigned first = seq != NULL ? 0 : 1, k = max_threads + 1 - first;
+    for (int r = -1; r < runs; r++)
+        for (unsigned i = 0; i < k; i++) {
+            unsigned slot = first + (i + (unsigned)(r + 1)) % k;
+            double dt =
+                slot == 0 ? time_once(NULL, seq) : time_once(pools[slot], par);
+            if (r >= 0)
+                t[slot][r] = dt;
+        }
     printf("%-22s", par->name);
     if (seq != NULL) {
-        double ts = time_in(NULL, seq);
+        double ts = median_of(t[0], runs);
         printf("  seq %8.4f s", ts);
         if (bytes > 0)
             printf(" (%6.2f GB/s)", bytes / ts / 1e9);
     }
     double t1 = 0;
-    for (unsigned t = 1; t <= max_threads; t++) {
-        double tt = time_in(pools[t], par);
-        if (t == 1)
+    for (unsigned p = 1; p <= max_threads; p++) {
+        double tt = median_of(t[p], runs);
+        if (p == 1)
             t1 = tt;
-        printf("  %u thr %8.4f s", t, tt);
+        printf("  %u thr %8.4f s", p, tt);
         if (bytes > 0)
             printf(" (%6.2f GB/s)", bytes / tt / 1e9);
-        if (t > 1)
+        if (p > 1)
             printf(" x%.2f", t1 / tt);
     }
     printf("\n");
@@ -320,7 +335,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(what, "sort") == 0) {
         bench q = {"qsort (1 thread)", do_qsort, reset_sort, &a};
-        printf("%-22s  %8.4f s\n", q.name, time_in(NULL, &q));
+        double tq[64];
+        int runs = g_runs > 64 ? 64 : g_runs;
+        time_once(NULL, &q); /* warm-up */
+        for (int r = 0; r < runs; r++)
+            tq[r] = time_once(NULL, &q);
+        printf("%-22s  %8.4f s\n", q.name, median_of(tq, runs));
         bench s = {"sort_typed u64", do_sort_typed_seq, reset_sort, &a};
         bench p = {"sort_typed u64", do_sort_typed, reset_sort, &a};
         report(&s, &p, 0);
