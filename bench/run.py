@@ -700,6 +700,11 @@ def run_python(build_dir, quick, out_dir):
 def python_goals(data):
     """Issue 4's goals, from the Python benchmark's medians."""
     med = {b["name"]: b["stats"]["median"] for b in data["benchmarks"]}
+    # The two-thread search times CALLS_PER_THREAD searches per thread.
+    for b in data["benchmarks"]:
+        k = b.get("extra_info", {}).get("calls_per_thread")
+        if k:
+            med[b["name"]] /= k
     out = []
 
     def ratio(goal, num, den, ok, fmt):
@@ -710,10 +715,14 @@ def python_goals(data):
     ratio("python: weft.search >= 30x faster than pure Python",
           "test_python_sequential", "test_weft_search_parallel",
           lambda r: r >= 30, lambda r: f"{r:.0f}x")
-    ratio("python: two threads calling search_sequential >= 1.8x the "
-          "throughput of one", "test_weft_search_sequential",
-          "test_weft_search_sequential_two_threads",
-          lambda r: 2 * r >= 1.8, lambda r: f"{2 * r:.2f}x")
+    two = next((b.get("extra_info", {}) for b in data["benchmarks"]
+                if b["name"] == "test_weft_search_sequential_two_threads"), {})
+    if "one_thread_s" in two:
+        r = 2 * two["one_thread_s"] / two["two_threads_s"]
+        out.append(("python: two threads calling search_sequential >= 1.8x "
+                    "the throughput of one", r >= 1.8,
+                    f"{r:.2f}x (alternating rounds, "
+                    f"{two.get('calls_per_thread')} calls per thread)"))
     ratio("python: par_map(abs, range(100_000)) within 2x of map",
           "test_abs_weft_par_map", "test_abs_builtin_map",
           lambda r: r <= 2, lambda r: f"{r:.2f}x map's time")
@@ -746,7 +755,9 @@ def python_markdown(data):
         out.append("|---|---|---|---|---|" + ("---|" if items else ""))
         for b in sorted(bs, key=lambda b: b["stats"]["median"]):
             st = b["stats"]
-            row = (f"| {b['name']} | {st['min'] * 1e3:.3f} | "
+            k = b.get("extra_info", {}).get("calls_per_thread")
+            name = b["name"] + (f" (x{k} per thread)" if k else "")
+            row = (f"| {name} | {st['min'] * 1e3:.3f} | "
                    f"{st['median'] * 1e3:.3f} | {st['max'] * 1e3:.3f} | "
                    f"{st['median'] / fastest:.2f} |")
             if items:
