@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ab.py - before/after: time one benchmark case in several builds, interleaved.
 
-    bench/ab.py WORKLOAD VARIANT THREADS SIZE [--runs N] PROG[:LIBDIR] ...
+    bench/ab.py WORKLOAD VARIANT THREADS SIZE [--runs N] PROG[:LIBDIR][@VARIANT] ...
 
 Each PROG is a suite program (build/release/bench/weft_bench_weft, or a
 copy of it kept from before a change); LIBDIR, if given, goes first on
@@ -10,6 +10,8 @@ new one (LD_LIBRARY_PATH is searched before the programs' RUNPATH).  All
 programs are set up once (they speak the suite's protocol, see
 bench/common/bench.h), then measured round by round in alternating order,
 so machine noise hits each alike.  Prints the median, min and max of each.
+A PROG may name its own VARIANT after an @, so a peer can run beside weft
+(bench/peers/rayon/target/release/weft_bench_rayon@rayon-par_sort).
 
 Typical use around a runtime change:
 
@@ -28,6 +30,9 @@ import sys
 
 
 def start(spec, case):
+    spec, _, variant = spec.partition("@")
+    if variant:
+        case = [case[0], variant, *case[2:]]
     prog, _, libdir = spec.partition(":")
     env = dict(os.environ)
     if libdir:
@@ -56,7 +61,7 @@ def main():
     ap.add_argument("variant")
     ap.add_argument("threads")
     ap.add_argument("size")
-    ap.add_argument("progs", nargs="+", metavar="PROG[:LIBDIR]")
+    ap.add_argument("progs", nargs="+", metavar="PROG[:LIBDIR][@VARIANT]")
     ap.add_argument("--runs", type=int, default=9)
     a = ap.parse_args()
     case = [a.workload, a.variant, a.threads, a.size]

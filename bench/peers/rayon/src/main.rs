@@ -134,16 +134,19 @@ fn uts_seq(h: u64, depth: i32, max_depth: i32) -> u64 {
 }
 
 fn merge_seq(x: &[u64], y: &[u64], out: &mut [u64]) {
-    let (mut i, mut j) = (0, 0);
-    for o in out.iter_mut() {
-        if j < y.len() && (i == x.len() || y[j] < x[i]) {
-            *o = y[j];
-            j += 1;
-        } else {
-            *o = x[i];
-            i += 1;
-        }
+    // Branch-free, as bench_merge_seq in bench/common/bench.c.
+    let (mut i, mut j, mut k) = (0, 0, 0);
+    while i < x.len() && j < y.len() {
+        let (a, b) = (x[i], y[j]);
+        let take_y = (b < a) as usize;
+        out[k] = if take_y == 1 { b } else { a };
+        j += take_y;
+        i += 1 - take_y;
+        k += 1;
     }
+    out[k..k + x.len() - i].copy_from_slice(&x[i..]);
+    k += x.len() - i;
+    out[k..].copy_from_slice(&y[j..]);
 }
 
 fn msort_seq(a: &mut [u64], tmp: &mut [u64]) {
