@@ -35,18 +35,33 @@ static i128 sum_int_range(const void *data, size_t lo, size_t hi,
                           weft_dtype type)
 {
     i128 total = 0;
+    /* 64-bit elements: two 128-bit accumulators, so the add-with-carry
+     * chains of consecutive elements overlap; one chain made a 1 GiB sum
+     * instruction-bound (61 ms on one core, against 45 ms for a plain
+     * 64-bit loop).  Integer addition is associative: same answer. */
     if (type == WEFT_I64) {
         const int64_t *p = data;
-        for (size_t i = lo; i < hi; i++)
-            total += p[i];
-        return total;
+        i128 t0 = 0, t1 = 0;
+        size_t i = lo;
+        for (; i + 2 <= hi; i += 2) {
+            t0 += p[i];
+            t1 += p[i + 1];
+        }
+        if (i < hi)
+            t0 += p[i];
+        return t0 + t1;
     }
     if (type == WEFT_U64) {
         const uint64_t *p = data;
-        unsigned __int128 u = 0;
-        for (size_t i = lo; i < hi; i++)
-            u += p[i];
-        return (i128)u;
+        unsigned __int128 u0 = 0, u1 = 0;
+        size_t i = lo;
+        for (; i + 2 <= hi; i += 2) {
+            u0 += p[i];
+            u1 += p[i + 1];
+        }
+        if (i < hi)
+            u0 += p[i];
+        return (i128)(u0 + u1);
     }
     /* At most 2^24 elements of at most 32 bits: fits in 64 bits. */
     for (size_t r = lo; r < hi; r += SUM_NARROW_RUN) {
