@@ -96,11 +96,18 @@ typedef struct wc_opts {
 
 typedef struct wc_input {
     weft_wc_state st;
+    bool bytes_only; /* neither -l nor -w: a mapped file's size is enough */
 } wc_input;
 
 static void wc_whole(const char *buf, size_t len, void *arg)
 {
     wc_input *in = arg;
+    if (in->bytes_only) {
+        /* As GNU wc -c does with a regular file: the size, unread (the
+         * mapping is never touched, so no page is faulted in). */
+        in->st.counts.bytes = len;
+        return;
+    }
     weft_wc_counts c;
     weft_wc(buf, len, &c);
     in->st.counts = c;
@@ -185,7 +192,7 @@ static int cmd_wc(const wc_opts *o, char **files, int nfiles)
             status = 1;
             continue;
         }
-        wc_input in = {WEFT_WC_STATE_INIT};
+        wc_input in = {WEFT_WC_STATE_INIT, !o->lines && !o->words};
         int err;
         cli_status st = cli_process(is_stdin ? NULL : name, wc_whole,
                                     wc_consume, &in, &err);

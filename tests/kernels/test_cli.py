@@ -254,6 +254,16 @@ def sparse_test(d, size):
     rc, out, err = run([WEFT, "search", "sparse", "sparse"], cwd=d)
     if (rc, out) != (0, b"1\n"):
         fail("sparse search: %r" % out)
+    # -c and -m alone take a regular file's size without reading it (as
+    # GNU wc -c does); the answer must be the same.
+    CHECKS += 1
+    for opts in (["-c"], ["-m"], ["-c", "-m"]):
+        rc, out, err = run([WEFT, "wc"] + opts + ["sparse"], cwd=d)
+        n = len(opts)
+        want = (b"%d sparse\n" % total if n == 1 else
+                b"%*d %*d sparse\n" % (w, total, w, total))
+        if (rc, out) != (0, want):
+            fail("sparse wc %s: %r want %r (%r)" % (opts, out, want, err))
     os.unlink(path)
 
 
